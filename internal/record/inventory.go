@@ -1,0 +1,82 @@
+package record
+
+// Inventory is the current state of one lane: what runs there now and which
+// evidence established it. Only the derived-state rules write it.
+type Inventory struct {
+	SchemaVersion        int                      `json:"schema_version"`
+	Context              string                   `json:"context"`
+	Instance             string                   `json:"instance"`
+	ArtifactIdentity     *ArtifactIdentity        `json:"artifact_identity"`
+	SourceGitRef         string                   `json:"source_git_ref"`
+	Deploy               DeploymentEvidence       `json:"deploy"`
+	PostDeployUpdate     PostDeployUpdateEvidence `json:"post_deploy_update"`
+	DestinationHealth    HealthcheckEvidence      `json:"destination_health"`
+	UpdatedAt            string                   `json:"updated_at"`
+	DeploymentRecordID   string                   `json:"deployment_record_id"`
+	PromotionRecordID    string                   `json:"promotion_record_id"`
+	PromotedFromInstance string                   `json:"promoted_from_instance"`
+}
+
+// DecodeInventory strictly decodes and validates an inventory record.
+func DecodeInventory(data []byte) (Inventory, error) {
+	inv := Inventory{
+		SchemaVersion:     1,
+		Deploy:            defaultDeploymentEvidence(),
+		PostDeployUpdate:  defaultPostDeploy(),
+		DestinationHealth: defaultHealth(),
+	}
+	if err := decodeStrict("inventory", data, &inv); err != nil {
+		return Inventory{}, err
+	}
+	if err := inv.Validate(); err != nil {
+		return Inventory{}, err
+	}
+	return inv, nil
+}
+
+// Validate normalizes inv in place and checks every invariant.
+func (inv *Inventory) Validate() error {
+	c := newChecker("inventory")
+	c.schemaVersion("schema_version", inv.SchemaVersion)
+	c.required("context", &inv.Context)
+	c.required("instance", &inv.Instance)
+	if inv.ArtifactIdentity != nil {
+		inv.ArtifactIdentity.check(c, "artifact_identity")
+	}
+	c.required("source_git_ref", &inv.SourceGitRef)
+	inv.Deploy.check(c, "deploy")
+	inv.PostDeployUpdate.check(c, "post_deploy_update")
+	inv.DestinationHealth.check(c, "destination_health")
+	c.timestamp("updated_at", &inv.UpdatedAt, true)
+	c.required("deployment_record_id", &inv.DeploymentRecordID)
+	inv.PromotionRecordID = trim(inv.PromotionRecordID)
+	inv.PromotedFromInstance = trim(inv.PromotedFromInstance)
+	if inv.PromotionRecordID != "" && inv.PromotedFromInstance == "" {
+		c.add("promoted_from_instance", "is required when promotion_record_id is set")
+	}
+	return c.err()
+}
+
+// ArtifactID returns the running artifact id, or "" when unknown.
+func (inv *Inventory) ArtifactID() string { return inv.ArtifactIdentity.artifactID() }
+
+// InventoryFromDeployment builds the lane inventory a deployment establishes.
+func InventoryFromDeployment(d Deployment, updatedAt string) Inventory {
+	var identity *ArtifactIdentity
+	if d.ArtifactIdentity != nil {
+		copied := *d.ArtifactIdentity
+		identity = &copied
+	}
+	return Inventory{
+		SchemaVersion:      1,
+		Context:            d.Context,
+		Instance:           d.Instance,
+		ArtifactIdentity:   identity,
+		SourceGitRef:       d.SourceGitRef,
+		Deploy:             d.Deploy,
+		PostDeployUpdate:   d.PostDeployUpdate,
+		DestinationHealth:  d.DestinationHealth,
+		UpdatedAt:          updatedAt,
+		DeploymentRecordID: d.RecordID,
+	}
+}

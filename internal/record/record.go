@@ -1,0 +1,197 @@
+// Package record defines Launchplane's evidence records: their upstream JSON
+// shapes, strict decoding, defaults and invariants. It does no I/O.
+//
+// Every Decode* function rejects unknown fields, applies upstream defaults,
+// trims required strings and checks every invariant, returning an error that
+// wraps ErrInvalid and names each offending field.
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrInvalid marks input that breaks a record's schema or invariants.
+var ErrInvalid = errors.New("invalid record")
+
+// FieldProblem is one reason a record was refused, tied to a JSON field path.
+type FieldProblem struct {
+	Field   string
+	Message string
+}
+
+// ValidationError lists every problem found in one record.
+type ValidationError struct {
+	Record   string
+	Problems []FieldProblem
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + ": " + p.Message
+	}
+	return "invalid " + e.Record + ": " + strings.Join(parts, "; ")
+}
+
+// Is reports whether target is ErrInvalid, so callers can classify the error.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// checker accumulates field problems while a record is normalized.
+type checker struct {
+	record   string
+	problems []FieldProblem
+}
+
+func newChecker(record string) *checker { return &checker{record: record} }
+
+func (c *checker) add(field, format string, args ...any) {
+	c.problems = append(c.problems, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// required trims *s in place and reports it when empty.
+func (c *checker) required(field string, s *string) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		c.add(field, "is required and must not be blank")
+	}
+}
+
+func (c *checker) oneOf(field, value string, allowed ...string) {
+	if !slices.Contains(allowed, value) {
+		c.add(field, "must be one of %s (got %q)", strings.Join(allowed, ", "), value)
+	}
+}
+
+func (c *checker) schemaVersion(field string, v int) {
+	if v < 1 {
+		c.add(field, "must be at least 1 (got %d)", v)
+	}
+}
+
+// timestamp checks that a non-empty value parses; required adds emptiness.
+func (c *checker) timestamp(field string, s *string, required bool) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		if required {
+			c.add(field, "is required and must not be blank")
+		}
+		return
+	}
+	if _, err := ParseTime(*s); err != nil {
+		c.add(field, "must be an RFC 3339 timestamp (got %q)", *s)
+	}
+}
+
+func (c *checker) stringMap(field string, m map[string]string) {
+	for k := range m {
+		if strings.TrimSpace(k) == "" {
+			c.add(field, "keys must not be blank")
+			return
+		}
+	}
+}
+
+func (c *checker) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return &ValidationError{Record: c.record, Problems: c.problems}
+}
+
+// decodeStrict decodes exactly one JSON value into v, rejecting unknown
+// fields and trailing data. Errors wrap ErrInvalid and name the field.
+func decodeStrict(record string, data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(record, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &ValidationError{Record: record, Problems: []FieldProblem{{Field: "(body)", Message: "must hold exactly one JSON value"}}}
+	}
+	return nil
+}
+
+func decodeError(record string, err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return err
+	}
+	problem := FieldProblem{Field: "(body)", Message: "is not valid JSON"}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(body)"
+		}
+		problem = FieldProblem{Field: field, Message: "must be a JSON " + jsonKind(typeErr.Type.Kind().String()) + " (got " + typeErr.Value + ")"}
+	case errors.As(err, &syntaxErr):
+		problem.Message = fmt.Sprintf("is not valid JSON (offset %d)", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		problem = FieldProblem{Field: name, Message: "is not a known field"}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		problem.Message = "is empty or truncated"
+	}
+	return &ValidationError{Record: record, Problems: []FieldProblem{problem}}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "int", "int64", "int32", "float64":
+		return "number"
+	case "slice", "array":
+		return "array"
+	default:
+		return "object"
+	}
+}
+
+// TimeLayout is the layout Launchplane writes: UTC, second precision, Z.
+const TimeLayout = "2006-01-02T15:04:05Z"
+
+// FormatTime renders t in TimeLayout.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime accepts RFC 3339 (with or without fractional seconds) and, for
+// compatibility with Python's isoformat, a zone-less form read as UTC.
+func ParseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse timestamp %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// nonNil returns an empty slice for nil so records encode [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func trim(s string) string { return strings.TrimSpace(s) }

@@ -1,0 +1,197 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/launchplane/launchplane/internal/canonical"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// Ledger family names.
+const (
+	FamilyArtifact     = "artifact_manifest"
+	FamilyBackupGate   = "backup_gate"
+	FamilyDeployment   = "deployment"
+	FamilyPromotion    = "promotion"
+	FamilyInventory    = "inventory"
+	FamilyReleaseTuple = "release_tuple"
+)
+
+// sortTime renders an evidence timestamp in a fixed-width UTC form so that
+// promoted columns order correctly whatever offset the evidence used.
+func sortTime(s string) string {
+	t, err := record.ParseTime(s)
+	if err != nil {
+		return ""
+	}
+	return t.Format("2006-01-02T15:04:05.000000000Z")
+}
+
+var artifacts = &family[record.ArtifactManifest]{
+	name: FamilyArtifact, table: "launchplane_artifact_manifests", keys: 1,
+	columns: []string{"artifact_id", "source_commit", "image_repository", "image_digest"},
+	order:   "artifact_id DESC",
+	row: func(m *record.ArtifactManifest) []any {
+		return []any{m.ArtifactID, m.SourceCommit, m.Image.Repository, m.Image.Digest}
+	},
+	decode: record.DecodeArtifactManifest,
+	valid:  (*record.ArtifactManifest).Validate,
+}
+
+var backupGates = &family[record.BackupGate]{
+	name: FamilyBackupGate, table: "launchplane_backup_gates", keys: 1,
+	columns: []string{"record_id", "context", "instance", "created_at", "status"},
+	order:   "created_at DESC, record_id DESC",
+	row: func(g *record.BackupGate) []any {
+		return []any{g.RecordID, g.Context, g.Instance, sortTime(g.CreatedAt), g.Status}
+	},
+	decode: record.DecodeBackupGate,
+	valid:  (*record.BackupGate).Validate,
+}
+
+var deployments = &family[record.Deployment]{
+	name: FamilyDeployment, table: "launchplane_deployments", keys: 1,
+	columns: []string{"record_id", "context", "instance", "artifact_id", "source_git_ref", "deploy_started_at", "deploy_finished_at"},
+	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
+	row: func(d *record.Deployment) []any {
+		return []any{d.RecordID, d.Context, d.Instance, d.ArtifactID(), d.SourceGitRef, sortTime(d.Deploy.StartedAt), sortTime(d.Deploy.FinishedAt)}
+	},
+	decode: record.DecodeDeployment,
+	valid:  (*record.Deployment).Validate,
+}
+
+var promotions = &family[record.Promotion]{
+	name: FamilyPromotion, table: "launchplane_promotions", keys: 1,
+	columns: []string{"record_id", "context", "from_instance", "to_instance", "artifact_id", "deploy_started_at", "deploy_finished_at"},
+	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
+	row: func(p *record.Promotion) []any {
+		return []any{p.RecordID, p.Context, p.FromInstance, p.ToInstance, p.ArtifactID(), sortTime(p.Deploy.StartedAt), sortTime(p.Deploy.FinishedAt)}
+	},
+	decode: record.DecodePromotion,
+	valid:  (*record.Promotion).Validate,
+}
+
+var inventories = &family[record.Inventory]{
+	name: FamilyInventory, table: "launchplane_inventory", keys: 2,
+	columns: []string{"context", "instance", "artifact_id", "source_git_ref", "updated_at", "deployment_record_id", "promotion_record_id", "promoted_from_instance"},
+	order:   "context ASC, instance ASC",
+	row: func(inv *record.Inventory) []any {
+		return []any{inv.Context, inv.Instance, inv.ArtifactID(), inv.SourceGitRef, sortTime(inv.UpdatedAt), inv.DeploymentRecordID, inv.PromotionRecordID, inv.PromotedFromInstance}
+	},
+	decode: record.DecodeInventory,
+	valid:  (*record.Inventory).Validate,
+}
+
+var releaseTuples = &family[record.ReleaseTuple]{
+	name: FamilyReleaseTuple, table: "launchplane_release_tuples", keys: 2,
+	columns: []string{"context", "channel", "tuple_id", "artifact_id", "minted_at", "provenance"},
+	order:   "context ASC, channel ASC",
+	row: func(t *record.ReleaseTuple) []any {
+		return []any{t.Context, t.Channel, t.TupleID, t.ArtifactID, sortTime(t.MintedAt), t.Provenance}
+	},
+	decode: record.DecodeReleaseTuple,
+	valid:  (*record.ReleaseTuple).Validate,
+}
+
+// reader implements store.Reader over a pool or a transaction.
+type reader struct{ q querier }
+
+func (r reader) ArtifactGet(ctx context.Context, id string) (record.ArtifactManifest, error) {
+	return getRecord(ctx, r.q, artifacts, id)
+}
+
+func (r reader) ArtifactList(ctx context.Context, p store.ArtifactListParams) ([]record.ArtifactManifest, error) {
+	return listRecords(ctx, r.q, artifacts, nil, p.Limit)
+}
+
+func (r reader) BackupGateGet(ctx context.Context, id string) (record.BackupGate, error) {
+	return getRecord(ctx, r.q, backupGates, id)
+}
+
+func (r reader) BackupGateList(ctx context.Context, p store.BackupGateListParams) ([]record.BackupGate, error) {
+	return listRecords(ctx, r.q, backupGates, []filter{{"context", p.Context}, {"instance", p.Instance}}, p.Limit)
+}
+
+func (r reader) DeploymentGet(ctx context.Context, id string) (record.Deployment, error) {
+	return getRecord(ctx, r.q, deployments, id)
+}
+
+func (r reader) DeploymentList(ctx context.Context, p store.DeploymentListParams) ([]record.Deployment, error) {
+	return listRecords(ctx, r.q, deployments, []filter{{"context", p.Context}, {"instance", p.Instance}}, p.Limit)
+}
+
+func (r reader) PromotionGet(ctx context.Context, id string) (record.Promotion, error) {
+	return getRecord(ctx, r.q, promotions, id)
+}
+
+func (r reader) PromotionList(ctx context.Context, p store.PromotionListParams) ([]record.Promotion, error) {
+	return listRecords(ctx, r.q, promotions, []filter{{"context", p.Context}, {"from_instance", p.FromInstance}, {"to_instance", p.ToInstance}}, p.Limit)
+}
+
+func (r reader) InventoryGet(ctx context.Context, context, instance string) (record.Inventory, error) {
+	return getRecord(ctx, r.q, inventories, context, instance)
+}
+
+func (r reader) InventoryList(ctx context.Context, p store.InventoryListParams) ([]record.Inventory, error) {
+	return listRecords(ctx, r.q, inventories, []filter{{"context", p.Context}}, 0)
+}
+
+func (r reader) ReleaseTupleGet(ctx context.Context, context, channel string) (record.ReleaseTuple, error) {
+	return getRecord(ctx, r.q, releaseTuples, context, channel)
+}
+
+func (r reader) ReleaseTupleList(ctx context.Context, p store.ReleaseTupleListParams) ([]record.ReleaseTuple, error) {
+	return listRecords(ctx, r.q, releaseTuples, []filter{{"context", p.Context}}, 0)
+}
+
+// txn implements store.Tx and collects the ledger entries of its writes.
+type txn struct {
+	reader
+	pending []pendingEntry
+}
+
+func (t *txn) ArtifactPut(ctx context.Context, m record.ArtifactManifest) (bool, error) {
+	if err := m.Validate(); err != nil {
+		return false, fmt.Errorf("write %s: %w", FamilyArtifact, err)
+	}
+	existing, err := t.ArtifactGet(ctx, m.ArtifactID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true, putRecord(ctx, t, artifacts, m)
+	case err != nil:
+		return false, err
+	}
+	a, errA := canonical.JSON(existing)
+	b, errB := canonical.JSON(m)
+	if errA != nil || errB != nil {
+		return false, fmt.Errorf("compare artifact manifest %s: %w", m.ArtifactID, errors.Join(errA, errB))
+	}
+	if !bytes.Equal(a, b) {
+		return false, fmt.Errorf("artifact manifest %s already exists with different content; manifests are immutable: %w", m.ArtifactID, store.ErrConflict)
+	}
+	return false, nil
+}
+
+func (t *txn) BackupGatePut(ctx context.Context, g record.BackupGate) error {
+	return putRecord(ctx, t, backupGates, g)
+}
+
+func (t *txn) DeploymentPut(ctx context.Context, d record.Deployment) error {
+	return putRecord(ctx, t, deployments, d)
+}
+
+func (t *txn) PromotionPut(ctx context.Context, p record.Promotion) error {
+	return putRecord(ctx, t, promotions, p)
+}
+
+func (t *txn) InventoryPut(ctx context.Context, inv record.Inventory) error {
+	return putRecord(ctx, t, inventories, inv)
+}
+
+func (t *txn) ReleaseTuplePut(ctx context.Context, rt record.ReleaseTuple) error {
+	return putRecord(ctx, t, releaseTuples, rt)
+}

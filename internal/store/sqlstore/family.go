@@ -1,0 +1,185 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/launchplane/launchplane/internal/canonical"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// family describes how one record family maps onto its table. The SQL is
+// written once here, generically, instead of once per family.
+type family[T any] struct {
+	name    string   // ledger family name and error noun
+	table   string   // table name
+	keys    int      // the first keys columns form the primary key
+	columns []string // promoted columns, key columns first
+	order   string   // ORDER BY for lists, newest first
+	row     func(*T) []any
+	decode  func([]byte) (T, error)
+	valid   func(*T) error
+}
+
+// recordKey is the ledger key: the primary-key values joined by "/".
+func (f *family[T]) recordKey(vals []any) string {
+	parts := make([]string, f.keys)
+	for i := range parts {
+		parts[i] = fmt.Sprint(vals[i])
+	}
+	return strings.Join(parts, "/")
+}
+
+func (f *family[T]) keyWhere() string {
+	conds := make([]string, f.keys)
+	for i := range conds {
+		conds[i] = fmt.Sprintf("%s = $%d", f.columns[i], i+1)
+	}
+	return strings.Join(conds, " AND ")
+}
+
+func (f *family[T]) upsertSQL() string {
+	cols := append(append([]string{}, f.columns...), "payload")
+	params := make([]string, len(cols))
+	for i := range cols {
+		params[i] = "$" + strconv.Itoa(i+1)
+	}
+	var sets []string
+	for _, c := range cols[f.keys:] {
+		sets = append(sets, c+" = excluded."+c)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
+		f.table, strings.Join(cols, ", "), strings.Join(params, ", "),
+		strings.Join(f.columns[:f.keys], ", "), strings.Join(sets, ", "))
+}
+
+func getRecord[T any](ctx context.Context, q querier, f *family[T], key ...any) (T, error) {
+	var zero T
+	var payload []byte
+	err := q.QueryRowContext(ctx, "SELECT payload FROM "+f.table+" WHERE "+f.keyWhere(), key...).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return zero, fmt.Errorf("read %s %s: %w", f.name, joinKey(key), store.ErrNotFound)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("read %s %s: %w", f.name, joinKey(key), err)
+	}
+	v, err := f.decode(payload)
+	if err != nil {
+		return zero, fmt.Errorf("decode stored %s %s: %w", f.name, joinKey(key), err)
+	}
+	return v, nil
+}
+
+// filter is one optional equality condition; empty values match all rows.
+type filter struct {
+	column string
+	value  string
+}
+
+func listRecords[T any](ctx context.Context, q querier, f *family[T], filters []filter, limit int) ([]T, error) {
+	var conds []string
+	var args []any
+	for _, fl := range filters {
+		if fl.value == "" {
+			continue
+		}
+		args = append(args, fl.value)
+		conds = append(conds, fmt.Sprintf("%s = $%d", fl.column, len(args)))
+	}
+	query := "SELECT payload FROM " + f.table
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += " ORDER BY " + f.order
+	if limit > 0 {
+		args = append(args, limit)
+		query += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s records: %w", f.name, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var payload []byte
+		if err := rows.Scan(&payload); err != nil {
+			return nil, fmt.Errorf("list %s records: %w", f.name, err)
+		}
+		v, err := f.decode(payload)
+		if err != nil {
+			return nil, fmt.Errorf("decode stored %s: %w", f.name, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s records: %w", f.name, err)
+	}
+	return out, nil
+}
+
+// putRecord validates v, upserts it and queues its ledger entry.
+func putRecord[T any](ctx context.Context, t *txn, f *family[T], v T) error {
+	if err := f.valid(&v); err != nil {
+		return fmt.Errorf("write %s: %w", f.name, err)
+	}
+	payload, err := canonical.JSON(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", f.name, err)
+	}
+	vals := f.row(&v)
+	key := f.recordKey(vals)
+	args := append(vals, string(payload))
+	if _, err := t.q.ExecContext(ctx, f.upsertSQL(), args...); err != nil {
+		return fmt.Errorf("write %s %s: %w", f.name, key, err)
+	}
+	t.pending = append(t.pending, pendingEntry{family: f.name, key: key, payloadSHA: canonical.SHA256(payload)})
+	return nil
+}
+
+// eachPayload streams every stored row's ledger key and canonical payload
+// hash, for ledger verification.
+func eachPayload[T any](ctx context.Context, q querier, f *family[T], fn func(key, sha string)) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(f.columns[:f.keys], ", ")+", payload FROM "+f.table)
+	if err != nil {
+		return fmt.Errorf("scan %s records: %w", f.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		keys := make([]string, f.keys)
+		var payload []byte
+		dest := make([]any, 0, f.keys+1)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		dest = append(dest, &payload)
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("scan %s records: %w", f.name, err)
+		}
+		sha := "unparseable payload"
+		if norm, err := canonical.Normalize(payload); err == nil {
+			sha = canonical.SHA256(norm)
+		}
+		fn(strings.Join(keys, "/"), sha)
+	}
+	return rows.Err()
+}
+
+func joinKey(key []any) string {
+	parts := make([]string, len(key))
+	for i, k := range key {
+		parts[i] = fmt.Sprint(k)
+	}
+	return strings.Join(parts, "/")
+}

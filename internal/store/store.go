@@ -1,0 +1,101 @@
+// Package store defines the durable record store: the read and write
+// surfaces every engine implements, their parameters and sentinel errors.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/launchplane/launchplane/internal/ledger"
+	"github.com/launchplane/launchplane/internal/record"
+)
+
+var (
+	// ErrNotFound means the requested record does not exist.
+	ErrNotFound = errors.New("record not found")
+	// ErrConflict means the write contradicts a record that already exists.
+	ErrConflict = errors.New("record conflict")
+)
+
+// Store is the durable authority for evidence records.
+type Store interface {
+	Reader
+	// Update runs fn in one write transaction. Every Put inside it appends a
+	// ledger entry in the same transaction; an error from fn rolls all back.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Backend names the engine: "postgres" or "sqlite".
+	Backend() string
+	// VerifyLedger recomputes the evidence ledger chain and payload hashes.
+	VerifyLedger(ctx context.Context) (ledger.Report, error)
+	Close() error
+}
+
+// Reader reads records. Get methods return ErrNotFound for a missing record.
+type Reader interface {
+	ArtifactGet(ctx context.Context, artifactID string) (record.ArtifactManifest, error)
+	ArtifactList(ctx context.Context, p ArtifactListParams) ([]record.ArtifactManifest, error)
+	BackupGateGet(ctx context.Context, recordID string) (record.BackupGate, error)
+	BackupGateList(ctx context.Context, p BackupGateListParams) ([]record.BackupGate, error)
+	DeploymentGet(ctx context.Context, recordID string) (record.Deployment, error)
+	DeploymentList(ctx context.Context, p DeploymentListParams) ([]record.Deployment, error)
+	PromotionGet(ctx context.Context, recordID string) (record.Promotion, error)
+	PromotionList(ctx context.Context, p PromotionListParams) ([]record.Promotion, error)
+	InventoryGet(ctx context.Context, context, instance string) (record.Inventory, error)
+	InventoryList(ctx context.Context, p InventoryListParams) ([]record.Inventory, error)
+	ReleaseTupleGet(ctx context.Context, context, channel string) (record.ReleaseTuple, error)
+	ReleaseTupleList(ctx context.Context, p ReleaseTupleListParams) ([]record.ReleaseTuple, error)
+}
+
+// Tx reads and writes inside one transaction. Records passed to Put must
+// already be valid; Put re-validates and refuses invalid records.
+type Tx interface {
+	Reader
+	// ArtifactPut stores an immutable manifest. Storing an identical manifest
+	// again is a no-op (created=false); a different one is ErrConflict.
+	ArtifactPut(ctx context.Context, m record.ArtifactManifest) (created bool, err error)
+	BackupGatePut(ctx context.Context, g record.BackupGate) error
+	DeploymentPut(ctx context.Context, d record.Deployment) error
+	PromotionPut(ctx context.Context, p record.Promotion) error
+	InventoryPut(ctx context.Context, inv record.Inventory) error
+	ReleaseTuplePut(ctx context.Context, t record.ReleaseTuple) error
+}
+
+// Limit 0 means no limit in every list parameter struct below. Lists return
+// newest first.
+
+// ArtifactListParams filters artifact manifests.
+type ArtifactListParams struct {
+	Limit int
+}
+
+// BackupGateListParams filters backup gates; empty fields match all.
+type BackupGateListParams struct {
+	Context  string
+	Instance string
+	Limit    int
+}
+
+// DeploymentListParams filters deployments; empty fields match all.
+type DeploymentListParams struct {
+	Context  string
+	Instance string
+	Limit    int
+}
+
+// PromotionListParams filters promotions; empty fields match all.
+type PromotionListParams struct {
+	Context      string
+	FromInstance string
+	ToInstance   string
+	Limit        int
+}
+
+// InventoryListParams filters inventory rows; empty fields match all.
+type InventoryListParams struct {
+	Context string
+}
+
+// ReleaseTupleListParams filters release tuples; empty fields match all.
+type ReleaseTupleListParams struct {
+	Context string
+}
