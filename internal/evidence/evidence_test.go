@@ -302,21 +302,27 @@ func TestPromotionTupleRefusals(t *testing.T) {
 		{
 			name:       "source lane has no tuple",
 			seedSource: false,
-			promotion:  func() record.Promotion { return recordtest.Promotion("p", "cm", "testing", "prod", "art-1", "dep-prod") },
+			promotion: func() record.Promotion {
+				return recordtest.Promotion("p", "cm", "testing", "prod", "art-1", "dep-prod")
+			},
 			deployment: recordtest.Deployment("dep-prod", "cm", "prod", "art-1", "2026-04-16T08:30:00Z"),
 			wantInv:    "updated", wantTuple: "skipped",
 		},
 		{
 			name:       "source tuple is for another artifact",
 			seedSource: true,
-			promotion:  func() record.Promotion { return recordtest.Promotion("p", "cm", "testing", "prod", "art-2", "dep-prod") },
+			promotion: func() record.Promotion {
+				return recordtest.Promotion("p", "cm", "testing", "prod", "art-2", "dep-prod")
+			},
 			deployment: recordtest.Deployment("dep-prod", "cm", "prod", "art-2", "2026-04-16T08:30:00Z"),
 			wantInv:    "updated", wantTuple: "skipped",
 		},
 		{
 			name:       "unstable channel",
 			seedSource: true,
-			promotion:  func() record.Promotion { return recordtest.Promotion("p", "cm", "testing", "preview", "art-1", "dep-prod") },
+			promotion: func() record.Promotion {
+				return recordtest.Promotion("p", "cm", "testing", "preview", "art-1", "dep-prod")
+			},
 			deployment: recordtest.Deployment("dep-prod", "cm", "preview", "art-1", "2026-04-16T08:30:00Z"),
 			wantInv:    "updated", wantTuple: "skipped",
 		},
