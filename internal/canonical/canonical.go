@@ -43,3 +43,18 @@ func SHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// Indent renders v as JSON with sorted keys and two-space indentation, the
+// form the CLI prints.
+func Indent(v any) ([]byte, error) {
+	compact, err := JSON(v)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, compact, "", "  "); err != nil {
+		return nil, fmt.Errorf("indent json: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
