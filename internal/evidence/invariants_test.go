@@ -95,8 +95,10 @@ func TestInvariantsRejectedBeforeAnyWrite(t *testing.T) {
 		{"deployment", "unknown executor", []change{{"delegated_executor", "kubectl"}}, "delegated_executor"},
 		{"deployment", "resolved target without id", []change{{"resolved_target", map[string]any{"target_type": "compose", "target_name": "x"}}}, "resolved_target.target_id"},
 		{"deployment", "manifest_version zero", []change{{"artifact_identity.manifest_version", 0}}, "artifact_identity.manifest_version"},
-		{"deployment", "unknown nested field", []change{{"deploy.extra", "x"}}, "extra"},
+		{"deployment", "unknown nested field", []change{{"deploy.extra", "x"}}, "deploy.extra"},
 		{"deployment", "wrong type", []change{{"wait_for_completion", "yes"}}, "wait_for_completion"},
+		{"deployment", "null for a non-nullable field", []change{{"wait_for_completion", nil}}, "wait_for_completion"},
+		{"deployment", "key differing only in case", []change{{"deploy.Status", "pass"}}, "deploy.Status"},
 
 		{"promotion", "from equals to", []change{{"to_instance", "testing"}}, "to_instance"},
 		{"promotion", "passing required gate without backup_record_id", []change{{"backup_record_id", ""}}, "backup_record_id"},

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/launchplane/launchplane/internal/canonical"
 )
 
 // ArtifactManifest describes one immutable built image and the exact sources
@@ -130,6 +132,15 @@ func (m *ArtifactManifest) Validate() error {
 
 	if bytes.Equal(bytes.TrimSpace(m.DependencyProvenance), []byte("null")) {
 		m.DependencyProvenance = nil
+	}
+	if m.DependencyProvenance != nil {
+		// Kept verbatim but canonical, so equal provenance is equal bytes.
+		norm, err := canonical.Normalize(m.DependencyProvenance)
+		if err != nil {
+			c.add("dependency_provenance", "is not valid JSON")
+		} else {
+			m.DependencyProvenance = norm
+		}
 	}
 	switch m.SchemaVersion {
 	case 1:

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +109,9 @@ func (c *checker) err() error {
 // decodeStrict decodes exactly one JSON value into v, rejecting unknown
 // fields and trailing data. Errors wrap ErrInvalid and name the field.
 func decodeStrict(record string, data []byte, v any) error {
+	if err := checkKeys(record, data, reflect.TypeOf(v).Elem()); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -136,9 +140,6 @@ func decodeError(record string, err error) error {
 		problem = FieldProblem{Field: field, Message: "must be a JSON " + jsonKind(typeErr.Type.Kind().String()) + " (got " + typeErr.Value + ")"}
 	case errors.As(err, &syntaxErr):
 		problem.Message = fmt.Sprintf("is not valid JSON (offset %d)", syntaxErr.Offset)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		problem = FieldProblem{Field: name, Message: "is not a known field"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		problem.Message = "is empty or truncated"
 	}
@@ -169,6 +170,11 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 // ParseTime accepts RFC 3339 (with or without fractional seconds) and, for
 // compatibility with Python's isoformat, a zone-less form read as UTC.
 func ParseTime(s string) (time.Time, error) {
+	if strings.ContainsRune(s, ',') {
+		return time.Time{}, fmt.Errorf("parse timestamp %q: fractional seconds take a dot", s)
+	}
+	// RFC 3339 allows lower-case t and z; Go's layout does not.
+	s = strings.ToUpper(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
@@ -195,3 +201,102 @@ func nonNilMap(m map[string]string) map[string]string {
 }
 
 func trim(s string) string { return strings.TrimSpace(s) }
+
+// checkKeys walks the JSON document against the Go type it will fill, before
+// the typed decode. encoding/json matches keys case-insensitively and turns
+// null into "leave the default"; upstream's schemas do neither, so this
+// reports, with full paths, every key that names no field exactly and every
+// null where the field is not nullable. Malformed JSON is left to the typed
+// decode to report.
+func checkKeys(record string, data []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	if dec.Decode(&doc) != nil {
+		return nil
+	}
+	c := newChecker(record)
+	walkKeys(c, "", doc, t)
+	return c.err()
+}
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+func walkKeys(c *checker, path string, v any, t reflect.Type) {
+	if t == rawMessageType {
+		return
+	}
+	if t.Kind() == reflect.Pointer {
+		if v != nil {
+			walkKeys(c, path, v, t.Elem())
+		}
+		return
+	}
+	if v == nil {
+		if path != "" {
+			c.add(path, "must not be null")
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		fields := jsonFields(t)
+		for _, key := range sortedAnyKeys(obj) {
+			field, ok := fields[key]
+			if !ok {
+				c.add(join(path, key), "is not a known field")
+				continue
+			}
+			walkKeys(c, join(path, key), obj[key], field)
+		}
+	case reflect.Map:
+		if obj, ok := v.(map[string]any); ok {
+			for _, key := range sortedAnyKeys(obj) {
+				walkKeys(c, join(path, key), obj[key], t.Elem())
+			}
+		}
+	case reflect.Slice:
+		if list, ok := v.([]any); ok {
+			for i, item := range list {
+				walkKeys(c, fmt.Sprintf("%s[%d]", path, i), item, t.Elem())
+			}
+		}
+	}
+}
+
+// jsonFields maps each JSON name of struct type t to its field type.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = f.Type
+	}
+	return fields
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func sortedAnyKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

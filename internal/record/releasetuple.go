@@ -123,7 +123,11 @@ func RepoSHAsFromManifest(context string, m ArtifactManifest) (map[string]string
 		return nil, err
 	}
 	for i, src := range m.AddonSources {
-		if err := add(addonRepoName(src.Repository), src.Ref, fmt.Sprintf("addon_sources[%d].ref", i)); err != nil {
+		name := addonRepoName(src.Repository)
+		if name == "" || name == "." {
+			return nil, fmt.Errorf("addon_sources[%d].repository %q names no repository: %w", i, src.Repository, ErrInvalid)
+		}
+		if err := add(name, src.Ref, fmt.Sprintf("addon_sources[%d].ref", i)); err != nil {
 			return nil, err
 		}
 	}
@@ -159,12 +163,15 @@ func ShipTuple(context, channel, deploymentRecordID string, m ArtifactManifest, 
 		Provenance:         ProvenanceShip,
 		MintedAt:           mintedAt,
 	}
-	return t, t.Validate()
+	if err := t.Validate(); err != nil {
+		return ReleaseTuple{}, err
+	}
+	return t, nil
 }
 
 // PromotedTuple copies a source lane's tuple to the destination channel.
 func PromotedTuple(source ReleaseTuple, toChannel, promotionRecordID, deploymentRecordID, mintedAt string) (ReleaseTuple, error) {
-	if !IsStableChannel(source.Channel) || !IsStableChannel(toChannel) {
+	if !IsStableChannel(source.Channel) || !IsStableChannel(toChannel) || source.Channel == toChannel {
 		return ReleaseTuple{}, fmt.Errorf("release tuples are only promoted between testing and prod, not %q to %q: %w", source.Channel, toChannel, ErrInvalid)
 	}
 	shas := make(map[string]string, len(source.RepoSHAs))
@@ -186,7 +193,10 @@ func PromotedTuple(source ReleaseTuple, toChannel, promotionRecordID, deployment
 		Provenance:          ProvenancePromotion,
 		MintedAt:            mintedAt,
 	}
-	return t, t.Validate()
+	if err := t.Validate(); err != nil {
+		return ReleaseTuple{}, err
+	}
+	return t, nil
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -1,6 +1,10 @@
 package record
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
 
 // Status is the closed set used by every evidence status field.
 type Status = string
@@ -27,12 +31,16 @@ type ArtifactIdentity struct {
 	ManifestVersion int    `json:"manifest_version"`
 }
 
-// UnmarshalJSON applies the manifest_version default. It decodes strictly
-// itself because an outer decoder's settings do not reach custom unmarshalers.
+// UnmarshalJSON applies the manifest_version default. Unknown keys and
+// nulls were already refused by the outer walk (checkKeys).
 func (a *ArtifactIdentity) UnmarshalJSON(data []byte) error {
 	type plain ArtifactIdentity
 	p := plain{ManifestVersion: 1}
-	if err := decodeStrict("artifact_identity", data, &p); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	// The raw error goes back to the outer decoder, which adds the field
+	// path (artifact_identity.artifact_id) to type errors.
+	if err := dec.Decode(&p); err != nil {
 		return err
 	}
 	*a = ArtifactIdentity(p)
