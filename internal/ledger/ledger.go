@@ -4,6 +4,8 @@
 package ledger
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -24,19 +26,30 @@ type Entry struct {
 // Hash computes the entry hash: SHA-256 over the canonical JSON of every
 // field except entry_hash itself.
 func (e Entry) Hash() string {
-	body, err := canonical.JSON(struct {
-		Seq           int64  `json:"seq"`
+	return canonical.SHA256(e.hashInput())
+}
+
+// hashInput is the canonical JSON of the hashed fields. The fields are
+// declared in sorted key order and the encoder leaves HTML alone, so this
+// plain encoding is already canonical (a test holds it to canonical.JSON)
+// without a second decode-and-sort pass on every write.
+func (e Entry) hashInput() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
 		Family        string `json:"family"`
-		RecordKey     string `json:"record_key"`
 		PayloadSHA256 string `json:"payload_sha256"`
 		PrevHash      string `json:"prev_hash"`
+		RecordKey     string `json:"record_key"`
 		RecordedAt    string `json:"recorded_at"`
-	}{e.Seq, e.Family, e.RecordKey, e.PayloadSHA256, e.PrevHash, e.RecordedAt})
+		Seq           int64  `json:"seq"`
+	}{e.Family, e.PayloadSHA256, e.PrevHash, e.RecordKey, e.RecordedAt, e.Seq})
 	if err != nil {
-		// Marshalling a struct of strings and an integer cannot fail.
+		// Encoding strings and an integer cannot fail.
 		panic(fmt.Sprintf("hash ledger entry: %v", err))
 	}
-	return canonical.SHA256(body)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // Next links a new entry after prev (the zero Entry starts the chain).

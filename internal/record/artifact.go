@@ -97,15 +97,12 @@ func (i ImageReference) References() []string {
 
 // DecodeArtifactManifest strictly decodes and validates a manifest.
 func DecodeArtifactManifest(data []byte) (ArtifactManifest, error) {
-	m := ArtifactManifest{SchemaVersion: 1}
-	if err := decodeStrict("artifact manifest", data, &m); err != nil {
-		return ArtifactManifest{}, err
-	}
-	if err := m.Validate(); err != nil {
-		return ArtifactManifest{}, err
-	}
-	return m, nil
+	return decode[ArtifactManifest](data, true)
 }
+
+func (*ArtifactManifest) kind() string { return "artifact manifest" }
+
+func (m *ArtifactManifest) setDefaults() { *m = ArtifactManifest{SchemaVersion: 1} }
 
 // Validate normalizes m in place and checks every invariant.
 func (m *ArtifactManifest) Validate() error {

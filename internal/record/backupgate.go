@@ -15,15 +15,12 @@ type BackupGate struct {
 }
 
 // DecodeBackupGate strictly decodes and validates a backup gate record.
-func DecodeBackupGate(data []byte) (BackupGate, error) {
-	g := BackupGate{SchemaVersion: 1, Required: true, Status: StatusPending}
-	if err := decodeStrict("backup gate", data, &g); err != nil {
-		return BackupGate{}, err
-	}
-	if err := g.Validate(); err != nil {
-		return BackupGate{}, err
-	}
-	return g, nil
+func DecodeBackupGate(data []byte) (BackupGate, error) { return decode[BackupGate](data, true) }
+
+func (*BackupGate) kind() string { return "backup gate" }
+
+func (g *BackupGate) setDefaults() {
+	*g = BackupGate{SchemaVersion: 1, Required: true, Status: StatusPending}
 }
 
 // Validate normalizes g in place and checks every invariant.

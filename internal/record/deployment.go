@@ -25,8 +25,12 @@ type Deployment struct {
 }
 
 // DecodeDeployment strictly decodes and validates a deployment record.
-func DecodeDeployment(data []byte) (Deployment, error) {
-	d := Deployment{
+func DecodeDeployment(data []byte) (Deployment, error) { return decode[Deployment](data, true) }
+
+func (*Deployment) kind() string { return "deployment" }
+
+func (d *Deployment) setDefaults() {
+	*d = Deployment{
 		SchemaVersion:           1,
 		WaitForCompletion:       true,
 		VerifyDestinationHealth: true,
@@ -35,13 +39,6 @@ func DecodeDeployment(data []byte) (Deployment, error) {
 		PostDeployUpdate:        defaultPostDeploy(),
 		DestinationHealth:       defaultHealth(),
 	}
-	if err := decodeStrict("deployment", data, &d); err != nil {
-		return Deployment{}, err
-	}
-	if err := d.Validate(); err != nil {
-		return Deployment{}, err
-	}
-	return d, nil
 }
 
 // Validate normalizes d in place and checks every invariant.

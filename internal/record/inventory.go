@@ -18,20 +18,17 @@ type Inventory struct {
 }
 
 // DecodeInventory strictly decodes and validates an inventory record.
-func DecodeInventory(data []byte) (Inventory, error) {
-	inv := Inventory{
+func DecodeInventory(data []byte) (Inventory, error) { return decode[Inventory](data, true) }
+
+func (*Inventory) kind() string { return "inventory" }
+
+func (inv *Inventory) setDefaults() {
+	*inv = Inventory{
 		SchemaVersion:     1,
 		Deploy:            defaultDeploymentEvidence(),
 		PostDeployUpdate:  defaultPostDeploy(),
 		DestinationHealth: defaultHealth(),
 	}
-	if err := decodeStrict("inventory", data, &inv); err != nil {
-		return Inventory{}, err
-	}
-	if err := inv.Validate(); err != nil {
-		return Inventory{}, err
-	}
-	return inv, nil
 }
 
 // Validate normalizes inv in place and checks every invariant.

@@ -20,8 +20,12 @@ type Promotion struct {
 }
 
 // DecodePromotion strictly decodes and validates a promotion record.
-func DecodePromotion(data []byte) (Promotion, error) {
-	p := Promotion{
+func DecodePromotion(data []byte) (Promotion, error) { return decode[Promotion](data, true) }
+
+func (*Promotion) kind() string { return "promotion" }
+
+func (p *Promotion) setDefaults() {
+	*p = Promotion{
 		SchemaVersion:     1,
 		SourceHealth:      defaultHealth(),
 		BackupGate:        BackupGateEvidence{Required: true, Status: StatusPending},
@@ -31,13 +35,6 @@ func DecodePromotion(data []byte) (Promotion, error) {
 		Rollback:          RollbackEvidence{Status: StatusSkipped},
 		RollbackHealth:    defaultHealth(),
 	}
-	if err := decodeStrict("promotion", data, &p); err != nil {
-		return Promotion{}, err
-	}
-	if err := p.Validate(); err != nil {
-		return Promotion{}, err
-	}
-	return p, nil
 }
 
 // Validate normalizes p in place and checks every invariant.

@@ -109,9 +109,6 @@ func (c *checker) err() error {
 // decodeStrict decodes exactly one JSON value into v, rejecting unknown
 // fields and trailing data. Errors wrap ErrInvalid and name the field.
 func decodeStrict(record string, data []byte, v any) error {
-	if err := checkKeys(record, data, reflect.TypeOf(v).Elem()); err != nil {
-		return err
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -299,4 +296,40 @@ func sortedAnyKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// stored is what every record type provides to the shared decoder.
+type stored[T any] interface {
+	*T
+	kind() string
+	setDefaults()
+	Validate() error
+}
+
+// decode applies T's defaults, decodes data over them and validates. walk
+// adds the exact-key and null checks that untrusted input needs.
+func decode[T any, P stored[T]](data []byte, walk bool) (T, error) {
+	var v T
+	p := P(&v)
+	p.setDefaults()
+	if walk {
+		if err := checkKeys(p.kind(), data, reflect.TypeFor[T]()); err != nil {
+			return *new(T), err
+		}
+	}
+	if err := decodeStrict(p.kind(), data, p); err != nil {
+		return *new(T), err
+	}
+	if err := p.Validate(); err != nil {
+		return *new(T), err
+	}
+	return v, nil
+}
+
+// DecodeStored decodes a record Launchplane itself stored: canonical JSON of
+// a validated record. It skips the key walk input needs (encoding/json still
+// refuses unknown fields) but validates again, so a corrupted row is an
+// error, not a silently wrong record.
+func DecodeStored[T any, P stored[T]](data []byte) (T, error) {
+	return decode[T, P](data, false)
 }

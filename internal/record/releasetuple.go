@@ -51,16 +51,11 @@ func TupleID(context, channel, artifactID string) string {
 }
 
 // DecodeReleaseTuple strictly decodes and validates a release tuple.
-func DecodeReleaseTuple(data []byte) (ReleaseTuple, error) {
-	t := ReleaseTuple{SchemaVersion: 1}
-	if err := decodeStrict("release tuple", data, &t); err != nil {
-		return ReleaseTuple{}, err
-	}
-	if err := t.Validate(); err != nil {
-		return ReleaseTuple{}, err
-	}
-	return t, nil
-}
+func DecodeReleaseTuple(data []byte) (ReleaseTuple, error) { return decode[ReleaseTuple](data, true) }
+
+func (*ReleaseTuple) kind() string { return "release tuple" }
+
+func (t *ReleaseTuple) setDefaults() { *t = ReleaseTuple{SchemaVersion: 1} }
 
 // Validate normalizes t in place and checks every invariant.
 func (t *ReleaseTuple) Validate() error {

@@ -38,7 +38,7 @@ var artifacts = &family[record.ArtifactManifest]{
 	row: func(m *record.ArtifactManifest) []any {
 		return []any{m.ArtifactID, m.SourceCommit, m.Image.Repository, m.Image.Digest}
 	},
-	decode: record.DecodeArtifactManifest,
+	decode: record.DecodeStored[record.ArtifactManifest],
 	valid:  (*record.ArtifactManifest).Validate,
 }
 
@@ -49,7 +49,7 @@ var backupGates = &family[record.BackupGate]{
 	row: func(g *record.BackupGate) []any {
 		return []any{g.RecordID, g.Context, g.Instance, sortTime(g.CreatedAt), g.Status}
 	},
-	decode: record.DecodeBackupGate,
+	decode: record.DecodeStored[record.BackupGate],
 	valid:  (*record.BackupGate).Validate,
 }
 
@@ -60,7 +60,7 @@ var deployments = &family[record.Deployment]{
 	row: func(d *record.Deployment) []any {
 		return []any{d.RecordID, d.Context, d.Instance, d.ArtifactID(), d.SourceGitRef, sortTime(d.Deploy.StartedAt), sortTime(d.Deploy.FinishedAt)}
 	},
-	decode: record.DecodeDeployment,
+	decode: record.DecodeStored[record.Deployment],
 	valid:  (*record.Deployment).Validate,
 }
 
@@ -71,7 +71,7 @@ var promotions = &family[record.Promotion]{
 	row: func(p *record.Promotion) []any {
 		return []any{p.RecordID, p.Context, p.FromInstance, p.ToInstance, p.ArtifactID(), sortTime(p.Deploy.StartedAt), sortTime(p.Deploy.FinishedAt)}
 	},
-	decode: record.DecodePromotion,
+	decode: record.DecodeStored[record.Promotion],
 	valid:  (*record.Promotion).Validate,
 }
 
@@ -82,7 +82,7 @@ var inventories = &family[record.Inventory]{
 	row: func(inv *record.Inventory) []any {
 		return []any{inv.Context, inv.Instance, inv.ArtifactID(), inv.SourceGitRef, sortTime(inv.UpdatedAt), inv.DeploymentRecordID, inv.PromotionRecordID, inv.PromotedFromInstance}
 	},
-	decode: record.DecodeInventory,
+	decode: record.DecodeStored[record.Inventory],
 	valid:  (*record.Inventory).Validate,
 }
 
@@ -93,7 +93,7 @@ var releaseTuples = &family[record.ReleaseTuple]{
 	row: func(t *record.ReleaseTuple) []any {
 		return []any{t.Context, t.Channel, t.TupleID, t.ArtifactID, sortTime(t.MintedAt), t.Provenance}
 	},
-	decode: record.DecodeReleaseTuple,
+	decode: record.DecodeStored[record.ReleaseTuple],
 	valid:  (*record.ReleaseTuple).Validate,
 }
 

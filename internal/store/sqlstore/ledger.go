@@ -18,7 +18,7 @@ type pendingEntry struct {
 // appendLedger links the transaction's entries onto the chain head. The
 // caller holds the write lock (advisory lock on Postgres, BEGIN IMMEDIATE on
 // SQLite), so the head cannot move underneath it.
-func appendLedger(ctx context.Context, tx *sql.Tx, pending []pendingEntry, recordedAt string) error {
+func appendLedger(ctx context.Context, tx querier, pending []pendingEntry, recordedAt string) error {
 	if len(pending) == 0 {
 		return nil
 	}

@@ -40,6 +40,7 @@ type Options struct {
 type Store struct {
 	reader
 	db      *sql.DB
+	stmts   *stmtCache
 	backend string
 	now     func() time.Time
 }
@@ -102,7 +103,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{reader: reader{q: db}, db: db, backend: backend, now: now}, nil
+	// pgx already caches prepared statements per connection; SQLite needs ours.
+	var stmts *stmtCache
+	if backend == BackendSQLite {
+		stmts = newStmtCache(db)
+	}
+	return &Store{reader: reader{q: cachedQuerier{cache: stmts, db: db}}, db: db, stmts: stmts, backend: backend, now: now}, nil
 }
 
 // OpenMigrated opens the database and applies pending migrations.
@@ -126,7 +132,12 @@ func (s *Store) Backend() string { return s.backend }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close releases the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
 
 // Update runs fn in one write transaction and appends its ledger entries
 // before committing.
@@ -141,15 +152,16 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 		}
 	}()
 	if s.backend == BackendPostgres {
-		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, ledgerLockKey); err != nil {
+		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, ledgerLockKey); err != nil { // one-off: no need to cache
 			return fmt.Errorf("lock ledger: %w", err)
 		}
 	}
-	t := &txn{reader: reader{q: sqlTx}}
+	q := cachedQuerier{cache: s.stmts, db: s.db, tx: sqlTx}
+	t := &txn{reader: reader{q: q}}
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := appendLedger(ctx, sqlTx, t.pending, record.FormatTime(s.now())); err != nil {
+	if err := appendLedger(ctx, q, t.pending, record.FormatTime(s.now())); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

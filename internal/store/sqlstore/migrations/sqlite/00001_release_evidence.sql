@@ -75,17 +75,17 @@ CREATE TABLE launchplane_release_tuples (
     PRIMARY KEY (context, channel)
 );
 
+-- seq is the rowid on SQLite (INTEGER PRIMARY KEY), so the ledger needs no
+-- second index; verification reads it in seq order only.
 CREATE TABLE launchplane_evidence_ledger (
-    seq            BIGINT PRIMARY KEY,
+    seq            INTEGER PRIMARY KEY,
     family         TEXT NOT NULL,
     record_key     TEXT NOT NULL,
     payload_sha256 TEXT NOT NULL,
     prev_hash      TEXT NOT NULL,
-    entry_hash     TEXT NOT NULL UNIQUE,
+    entry_hash     TEXT NOT NULL,
     recorded_at    TEXT NOT NULL
 );
-CREATE INDEX ix_launchplane_evidence_ledger_record
-    ON launchplane_evidence_ledger (family, record_key, seq DESC);
 
 -- +goose Down
 DROP TABLE launchplane_evidence_ledger;
