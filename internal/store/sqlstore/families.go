@@ -31,7 +31,7 @@ func sortTime(s string) string {
 	return t.Format("2006-01-02T15:04:05.000000000Z")
 }
 
-var artifacts = &family[record.ArtifactManifest]{
+var artifacts = newFamily(family[record.ArtifactManifest]{
 	name: FamilyArtifact, table: "launchplane_artifact_manifests", keys: 1,
 	columns: []string{"artifact_id", "source_commit", "image_repository", "image_digest"},
 	order:   "artifact_id DESC",
@@ -40,9 +40,9 @@ var artifacts = &family[record.ArtifactManifest]{
 	},
 	decode: record.DecodeStored[record.ArtifactManifest],
 	valid:  (*record.ArtifactManifest).Validate,
-}
+})
 
-var backupGates = &family[record.BackupGate]{
+var backupGates = newFamily(family[record.BackupGate]{
 	name: FamilyBackupGate, table: "launchplane_backup_gates", keys: 1,
 	columns: []string{"record_id", "context", "instance", "created_at", "status"},
 	order:   "created_at DESC, record_id DESC",
@@ -51,9 +51,9 @@ var backupGates = &family[record.BackupGate]{
 	},
 	decode: record.DecodeStored[record.BackupGate],
 	valid:  (*record.BackupGate).Validate,
-}
+})
 
-var deployments = &family[record.Deployment]{
+var deployments = newFamily(family[record.Deployment]{
 	name: FamilyDeployment, table: "launchplane_deployments", keys: 1,
 	columns: []string{"record_id", "context", "instance", "artifact_id", "source_git_ref", "deploy_started_at", "deploy_finished_at"},
 	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
@@ -62,9 +62,9 @@ var deployments = &family[record.Deployment]{
 	},
 	decode: record.DecodeStored[record.Deployment],
 	valid:  (*record.Deployment).Validate,
-}
+})
 
-var promotions = &family[record.Promotion]{
+var promotions = newFamily(family[record.Promotion]{
 	name: FamilyPromotion, table: "launchplane_promotions", keys: 1,
 	columns: []string{"record_id", "context", "from_instance", "to_instance", "artifact_id", "deploy_started_at", "deploy_finished_at"},
 	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
@@ -73,9 +73,9 @@ var promotions = &family[record.Promotion]{
 	},
 	decode: record.DecodeStored[record.Promotion],
 	valid:  (*record.Promotion).Validate,
-}
+})
 
-var inventories = &family[record.Inventory]{
+var inventories = newFamily(family[record.Inventory]{
 	name: FamilyInventory, table: "launchplane_inventory", keys: 2,
 	columns: []string{"context", "instance", "artifact_id", "source_git_ref", "updated_at", "deployment_record_id", "promotion_record_id", "promoted_from_instance"},
 	order:   "context ASC, instance ASC",
@@ -84,9 +84,9 @@ var inventories = &family[record.Inventory]{
 	},
 	decode: record.DecodeStored[record.Inventory],
 	valid:  (*record.Inventory).Validate,
-}
+})
 
-var releaseTuples = &family[record.ReleaseTuple]{
+var releaseTuples = newFamily(family[record.ReleaseTuple]{
 	name: FamilyReleaseTuple, table: "launchplane_release_tuples", keys: 2,
 	columns: []string{"context", "channel", "tuple_id", "artifact_id", "minted_at", "provenance"},
 	order:   "context ASC, channel ASC",
@@ -95,7 +95,7 @@ var releaseTuples = &family[record.ReleaseTuple]{
 	},
 	decode: record.DecodeStored[record.ReleaseTuple],
 	valid:  (*record.ReleaseTuple).Validate,
-}
+})
 
 // reader implements store.Reader over a pool or a transaction.
 type reader struct{ q querier }
@@ -194,4 +194,18 @@ func (t *txn) InventoryPut(ctx context.Context, inv record.Inventory) error {
 
 func (t *txn) ReleaseTuplePut(ctx context.Context, rt record.ReleaseTuple) error {
 	return putRecord(ctx, t, releaseTuples, rt)
+}
+
+// hotStatements are the statements worth preparing once: every family's
+// get and upsert, and the ledger's.
+func hotStatements() []string {
+	return []string{
+		artifacts.getSQL, artifacts.upsertSQL,
+		backupGates.getSQL, backupGates.upsertSQL,
+		deployments.getSQL, deployments.upsertSQL,
+		promotions.getSQL, promotions.upsertSQL,
+		inventories.getSQL, inventories.upsertSQL,
+		releaseTuples.getSQL, releaseTuples.upsertSQL,
+		ledgerHeadSQL, ledgerInsertSQL,
+	}
 }

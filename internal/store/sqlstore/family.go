@@ -30,6 +30,32 @@ type family[T any] struct {
 	row     func(*T) []any
 	decode  func([]byte) (T, error)
 	valid   func(*T) error
+
+	getSQL    string // set by newFamily
+	upsertSQL string // set by newFamily
+}
+
+// newFamily completes f with the SQL texts derived from its columns.
+func newFamily[T any](f family[T]) *family[T] {
+	conds := make([]string, f.keys)
+	for i := range conds {
+		conds[i] = fmt.Sprintf("%s = $%d", f.columns[i], i+1)
+	}
+	f.getSQL = "SELECT payload FROM " + f.table + " WHERE " + strings.Join(conds, " AND ")
+
+	cols := append(append([]string{}, f.columns...), "payload")
+	params := make([]string, len(cols))
+	for i := range cols {
+		params[i] = "$" + strconv.Itoa(i+1)
+	}
+	var sets []string
+	for _, c := range cols[f.keys:] {
+		sets = append(sets, c+" = excluded."+c)
+	}
+	f.upsertSQL = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
+		f.table, strings.Join(cols, ", "), strings.Join(params, ", "),
+		strings.Join(f.columns[:f.keys], ", "), strings.Join(sets, ", "))
+	return &f
 }
 
 // recordKey is the ledger key: the primary-key values joined by "/".
@@ -41,33 +67,10 @@ func (f *family[T]) recordKey(vals []any) string {
 	return strings.Join(parts, "/")
 }
 
-func (f *family[T]) keyWhere() string {
-	conds := make([]string, f.keys)
-	for i := range conds {
-		conds[i] = fmt.Sprintf("%s = $%d", f.columns[i], i+1)
-	}
-	return strings.Join(conds, " AND ")
-}
-
-func (f *family[T]) upsertSQL() string {
-	cols := append(append([]string{}, f.columns...), "payload")
-	params := make([]string, len(cols))
-	for i := range cols {
-		params[i] = "$" + strconv.Itoa(i+1)
-	}
-	var sets []string
-	for _, c := range cols[f.keys:] {
-		sets = append(sets, c+" = excluded."+c)
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
-		f.table, strings.Join(cols, ", "), strings.Join(params, ", "),
-		strings.Join(f.columns[:f.keys], ", "), strings.Join(sets, ", "))
-}
-
 func getRecord[T any](ctx context.Context, q querier, f *family[T], key ...any) (T, error) {
 	var zero T
 	var payload []byte
-	err := q.QueryRowContext(ctx, "SELECT payload FROM "+f.table+" WHERE "+f.keyWhere(), key...).Scan(&payload)
+	err := q.QueryRowContext(ctx, f.getSQL, key...).Scan(&payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		return zero, fmt.Errorf("read %s %s: %w", f.name, joinKey(key), store.ErrNotFound)
 	}
@@ -141,7 +144,7 @@ func putRecord[T any](ctx context.Context, t *txn, f *family[T], v T) error {
 	vals := f.row(&v)
 	key := f.recordKey(vals)
 	args := append(vals, string(payload))
-	if _, err := t.q.ExecContext(ctx, f.upsertSQL(), args...); err != nil {
+	if _, err := t.q.ExecContext(ctx, f.upsertSQL, args...); err != nil {
 		return fmt.Errorf("write %s %s: %w", f.name, key, err)
 	}
 	t.pending = append(t.pending, pendingEntry{family: f.name, key: key, payloadSHA: canonical.SHA256(payload)})

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/launchplane/launchplane/internal/ledger"
 )
@@ -15,6 +14,12 @@ type pendingEntry struct {
 	family, key, payloadSHA string
 }
 
+const (
+	ledgerHeadSQL   = `SELECT seq, entry_hash FROM launchplane_evidence_ledger ORDER BY seq DESC LIMIT 1`
+	ledgerInsertSQL = `INSERT INTO launchplane_evidence_ledger
+		(seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+)
+
 // appendLedger links the transaction's entries onto the chain head. The
 // caller holds the write lock (advisory lock on Postgres, BEGIN IMMEDIATE on
 // SQLite), so the head cannot move underneath it.
@@ -23,22 +28,16 @@ func appendLedger(ctx context.Context, tx querier, pending []pendingEntry, recor
 		return nil
 	}
 	var head ledger.Entry
-	err := tx.QueryRowContext(ctx, `SELECT seq, entry_hash FROM launchplane_evidence_ledger ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.EntryHash)
+	err := tx.QueryRowContext(ctx, ledgerHeadSQL).Scan(&head.Seq, &head.EntryHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read ledger head: %w", err)
 	}
-	values := make([]string, 0, len(pending))
-	args := make([]any, 0, 7*len(pending))
 	for _, p := range pending {
 		head = ledger.Next(head, p.family, p.key, p.payloadSHA, recordedAt)
-		n := len(args)
-		values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7))
-		args = append(args, head.Seq, head.Family, head.RecordKey, head.PayloadSHA256, head.PrevHash, head.EntryHash, head.RecordedAt)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO launchplane_evidence_ledger
-		(seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at) VALUES `+strings.Join(values, ", "), args...)
-	if err != nil {
-		return fmt.Errorf("append ledger: %w", err)
+		_, err := tx.ExecContext(ctx, ledgerInsertSQL, head.Seq, head.Family, head.RecordKey, head.PayloadSHA256, head.PrevHash, head.EntryHash, head.RecordedAt)
+		if err != nil {
+			return fmt.Errorf("append ledger: %w", err)
+		}
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate %s schema: %w", s.backend, err)
 	}
+	if err := s.prepareHot(ctx); err != nil {
+		return nil, err
+	}
 	out := make([]MigrationResult, 0, len(results))
 	for _, r := range results {
 		out = append(out, MigrationResult{Version: r.Source.Version, Source: r.Source.Path, DurationMS: r.Duration.Milliseconds()})

@@ -103,12 +103,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	// pgx already caches prepared statements per connection; SQLite needs ours.
-	var stmts *stmtCache
-	if backend == BackendSQLite {
-		stmts = newStmtCache(db)
-	}
-	return &Store{reader: reader{q: cachedQuerier{cache: stmts, db: db}}, db: db, stmts: stmts, backend: backend, now: now}, nil
+	return &Store{reader: reader{q: cachedQuerier{db: db}}, db: db, backend: backend, now: now}, nil
 }
 
 // OpenMigrated opens the database and applies pending migrations.
