@@ -124,6 +124,15 @@ func (v *Verifier) Entry(e Entry) {
 	v.latest[recordRef{e.Family, e.RecordKey}] = e
 }
 
+// Head checks the stored chain head against the last entry fed, which
+// catches a ledger whose newest entries were cut off.
+func (v *Verifier) Head(seq int64, entryHash string) {
+	if seq != v.prev.Seq || entryHash != v.prev.EntryHash {
+		v.breaks = append(v.breaks, Break{Seq: v.prev.Seq, Family: v.prev.Family, RecordKey: v.prev.RecordKey,
+			Problem: fmt.Sprintf("ledger head names seq %d, but the last entry is seq %d", seq, v.prev.Seq)})
+	}
+}
+
 // Record feeds one currently stored record with its payload hash.
 func (v *Verifier) Record(family, key, payloadSHA string) {
 	v.records++

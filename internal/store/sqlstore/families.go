@@ -206,6 +206,8 @@ func hotStatements() []string {
 		promotions.getSQL, promotions.upsertSQL,
 		inventories.getSQL, inventories.upsertSQL,
 		releaseTuples.getSQL, releaseTuples.upsertSQL,
-		ledgerHeadSQL, ledgerInsertSQL,
+		ledgerHeadSQL, ledgerHeadUpdateSQL,
+		// Ingest writes two (deployment) or three (promotion) entries.
+		ledgerInsertSQL(1), ledgerInsertSQL(2), ledgerInsertSQL(3),
 	}
 }

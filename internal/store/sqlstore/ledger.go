@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/launchplane/launchplane/internal/ledger"
 )
@@ -15,29 +15,53 @@ type pendingEntry struct {
 }
 
 const (
-	ledgerHeadSQL   = `SELECT seq, entry_hash FROM launchplane_evidence_ledger ORDER BY seq DESC LIMIT 1`
-	ledgerInsertSQL = `INSERT INTO launchplane_evidence_ledger
-		(seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	ledgerHeadSQL       = `SELECT seq, entry_hash FROM launchplane_evidence_ledger_head WHERE id = 1`
+	ledgerHeadUpdateSQL = `UPDATE launchplane_evidence_ledger_head SET seq = $1, entry_hash = $2 WHERE id = 1`
 )
 
-// appendLedger links the transaction's entries onto the chain head. The
-// caller holds the write lock (advisory lock on Postgres, BEGIN IMMEDIATE on
-// SQLite), so the head cannot move underneath it.
-func appendLedger(ctx context.Context, tx querier, pending []pendingEntry, recordedAt string) error {
+// ledgerInsertSQL inserts n entries in one statement.
+func ledgerInsertSQL(n int) string {
+	values := make([]string, n)
+	for i := range values {
+		b := 7 * i
+		values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7)
+	}
+	return `INSERT INTO launchplane_evidence_ledger
+		(seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at) VALUES ` + strings.Join(values, ", ")
+}
+
+// lockLedgerHead starts every write transaction: it takes the writers' lock
+// and reads the chain head in one statement. On Postgres the row lock
+// serializes writers across replicas, and under READ COMMITTED a writer that
+// waited re-reads the row its predecessor updated, so it never links onto a
+// stale head. SQLite's BEGIN IMMEDIATE already holds the write lock.
+func lockLedgerHead(ctx context.Context, q querier, backend string) (ledger.Entry, error) {
+	query := ledgerHeadSQL
+	if backend == BackendPostgres {
+		query += " FOR UPDATE"
+	}
+	var head ledger.Entry
+	if err := q.QueryRowContext(ctx, query).Scan(&head.Seq, &head.EntryHash); err != nil {
+		return ledger.Entry{}, fmt.Errorf("lock ledger head: %w", err)
+	}
+	return head, nil
+}
+
+// appendLedger links the transaction's entries onto head and moves the head.
+func appendLedger(ctx context.Context, q querier, head ledger.Entry, pending []pendingEntry, recordedAt string) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	var head ledger.Entry
-	err := tx.QueryRowContext(ctx, ledgerHeadSQL).Scan(&head.Seq, &head.EntryHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read ledger head: %w", err)
-	}
+	args := make([]any, 0, 7*len(pending))
 	for _, p := range pending {
 		head = ledger.Next(head, p.family, p.key, p.payloadSHA, recordedAt)
-		_, err := tx.ExecContext(ctx, ledgerInsertSQL, head.Seq, head.Family, head.RecordKey, head.PayloadSHA256, head.PrevHash, head.EntryHash, head.RecordedAt)
-		if err != nil {
-			return fmt.Errorf("append ledger: %w", err)
-		}
+		args = append(args, head.Seq, head.Family, head.RecordKey, head.PayloadSHA256, head.PrevHash, head.EntryHash, head.RecordedAt)
+	}
+	if _, err := q.ExecContext(ctx, ledgerInsertSQL(len(pending)), args...); err != nil {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, ledgerHeadUpdateSQL, head.Seq, head.EntryHash); err != nil {
+		return fmt.Errorf("move ledger head: %w", err)
 	}
 	return nil
 }
@@ -93,6 +117,11 @@ func verify(ctx context.Context, q querier) (ledger.Report, error) {
 	if err := rows.Err(); err != nil {
 		return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)
 	}
+	var head ledger.Entry
+	if err := q.QueryRowContext(ctx, ledgerHeadSQL).Scan(&head.Seq, &head.EntryHash); err != nil {
+		return ledger.Report{}, fmt.Errorf("verify ledger: read head: %w", err)
+	}
+	v.Head(head.Seq, head.EntryHash)
 	for _, each := range []func() error{
 		func() error { return eachPayload(ctx, q, artifacts, recordFn(v, artifacts.name)) },
 		func() error { return eachPayload(ctx, q, backupGates, recordFn(v, backupGates.name)) },

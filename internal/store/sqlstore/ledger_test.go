@@ -55,6 +55,11 @@ func TestLedgerDetectsTampering(t *testing.T) {
 			want:   ledger.Break{Seq: 5, Family: "deployment", RecordKey: "dep-3", Problem: "sequence gap: expected seq 4, found 5"},
 		},
 		{
+			name:   "newest entries cut off",
+			tamper: `DELETE FROM launchplane_evidence_ledger WHERE seq >= 5`,
+			want:   ledger.Break{Seq: 4, Family: "inventory", RecordKey: "cm/prod", Problem: "ledger head names seq 6, but the last entry is seq 4"},
+		},
+		{
 			name:   "record inserted beneath the ledger",
 			tamper: `INSERT INTO launchplane_backup_gates (record_id, context, instance, created_at, status, payload) VALUES ('forged', 'cm', 'prod', '', 'pass', '{}')`,
 			want:   ledger.Break{Family: "backup_gate", RecordKey: "forged", Problem: "stored record has no ledger entry"},

@@ -26,10 +26,6 @@ const (
 	BackendSQLite   = "sqlite"
 )
 
-// ledgerLockKey is the Postgres advisory lock that serializes write
-// transactions, so derived-state reads and the ledger head are never stale.
-const ledgerLockKey int64 = 0x4c50_4c45_4447_4552 // "LPLEDGER"
-
 // Options tune a Store.
 type Options struct {
 	// Now is the clock used for ledger timestamps; time.Now when nil.
@@ -146,17 +142,16 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if s.backend == BackendPostgres {
-		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, ledgerLockKey); err != nil { // one-off: no need to cache
-			return fmt.Errorf("lock ledger: %w", err)
-		}
-	}
 	q := cachedQuerier{cache: s.stmts, db: s.db, tx: sqlTx}
+	head, err := lockLedgerHead(ctx, q, s.backend)
+	if err != nil {
+		return err
+	}
 	t := &txn{reader: reader{q: q}}
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := appendLedger(ctx, q, t.pending, record.FormatTime(s.now())); err != nil {
+	if err := appendLedger(ctx, q, head, t.pending, record.FormatTime(s.now())); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -135,6 +135,24 @@ func ensureTemplate(ctx context.Context, db *sql.DB, admin string) (string, erro
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
 		return "", err
 	}
+	// Templates of earlier schemas are dead weight now.
+	stale, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'lp\\_template\\_%' AND datname NOT LIKE '%\\_building' AND datname <> $1", name)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for stale.Next() {
+		var n string
+		if err := stale.Scan(&n); err != nil {
+			stale.Close()
+			return "", err
+		}
+		names = append(names, n)
+	}
+	stale.Close()
+	for _, n := range names {
+		_, _ = conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
+	}
 	return name, nil
 }
 

@@ -87,7 +87,18 @@ CREATE TABLE launchplane_evidence_ledger (
     recorded_at    TEXT NOT NULL
 );
 
+-- The chain head, one row. Every write transaction locks it first (FOR
+-- UPDATE on Postgres; SQLite's BEGIN IMMEDIATE already serializes writers),
+-- which both serializes writers and hands them the head in one read.
+CREATE TABLE launchplane_evidence_ledger_head (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    seq        BIGINT NOT NULL,
+    entry_hash TEXT NOT NULL
+);
+INSERT INTO launchplane_evidence_ledger_head (id, seq, entry_hash) VALUES (1, 0, '');
+
 -- +goose Down
+DROP TABLE launchplane_evidence_ledger_head;
 DROP TABLE launchplane_evidence_ledger;
 DROP TABLE launchplane_release_tuples;
 DROP TABLE launchplane_inventory;
