@@ -44,6 +44,10 @@ type Reader interface {
 	InventoryList(ctx context.Context, p InventoryListParams) ([]record.Inventory, error)
 	ReleaseTupleGet(ctx context.Context, context, channel string) (record.ReleaseTuple, error)
 	ReleaseTupleList(ctx context.Context, p ReleaseTupleListParams) ([]record.ReleaseTuple, error)
+	// AuthzPolicyList lists policy versions, newest first.
+	AuthzPolicyList(ctx context.Context, p AuthzPolicyListParams) ([]record.AuthzPolicyRecord, error)
+	// IdempotencyFind returns the response stored for (scope, route, key).
+	IdempotencyFind(ctx context.Context, scope, routePath, key string) (record.IdempotencyRecord, error)
 }
 
 // Tx reads and writes inside one transaction. Records passed to Put must
@@ -58,6 +62,10 @@ type Tx interface {
 	PromotionPut(ctx context.Context, p record.Promotion) error
 	InventoryPut(ctx context.Context, inv record.Inventory) error
 	ReleaseTuplePut(ctx context.Context, t record.ReleaseTuple) error
+	AuthzPolicyPut(ctx context.Context, p record.AuthzPolicyRecord) error
+	// IdempotencyPut stores a replayable response; a second one for the
+	// same scope, route and key is ErrConflict.
+	IdempotencyPut(ctx context.Context, r record.IdempotencyRecord) error
 }
 
 // Limit 0 means no limit in every list parameter struct below. Lists return
@@ -98,4 +106,10 @@ type InventoryListParams struct {
 // ReleaseTupleListParams filters release tuples; empty fields match all.
 type ReleaseTupleListParams struct {
 	Context string
+}
+
+// AuthzPolicyListParams filters policy versions; empty fields match all.
+type AuthzPolicyListParams struct {
+	Status string
+	Limit  int
 }

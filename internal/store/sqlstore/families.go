@@ -97,6 +97,35 @@ var releaseTuples = newFamily(family[record.ReleaseTuple]{
 	valid:  (*record.ReleaseTuple).Validate,
 })
 
+const (
+	// FamilyAuthzPolicy names authorization policy versions in the ledger.
+	FamilyAuthzPolicy = "authz_policy"
+	familyIdempotency = "idempotency"
+)
+
+var authzPolicies = newFamily(family[record.AuthzPolicyRecord]{
+	name: FamilyAuthzPolicy, table: "launchplane_authz_policies", keys: 1,
+	columns: []string{"record_id", "status", "source", "updated_at", "policy_sha256"},
+	order:   "updated_at DESC, record_id DESC",
+	row: func(p *record.AuthzPolicyRecord) []any {
+		return []any{p.RecordID, p.Status, p.Source, sortTime(p.UpdatedAt), p.PolicySHA256}
+	},
+	decode: record.DecodeStored[record.AuthzPolicyRecord],
+	valid:  (*record.AuthzPolicyRecord).Validate,
+})
+
+// Idempotency records are bookkeeping, not evidence: no ledger entries.
+var idempotencyRecords = newFamily(family[record.IdempotencyRecord]{
+	name: familyIdempotency, table: "launchplane_idempotency_records", keys: 1, unledgered: true,
+	columns: []string{"record_id", "scope", "route_path", "idempotency_key", "request_fingerprint", "response_status_code", "response_trace_id", "recorded_at"},
+	order:   "recorded_at DESC, record_id DESC",
+	row: func(r *record.IdempotencyRecord) []any {
+		return []any{r.RecordID, r.Scope, r.RoutePath, r.IdempotencyKey, r.RequestFingerprint, r.ResponseStatusCode, r.ResponseTraceID, sortTime(r.RecordedAt)}
+	},
+	decode: record.DecodeStored[record.IdempotencyRecord],
+	valid:  (*record.IdempotencyRecord).Validate,
+})
+
 // reader implements store.Reader over a pool or a transaction.
 type reader struct{ q querier }
 
@@ -142,6 +171,21 @@ func (r reader) InventoryList(ctx context.Context, p store.InventoryListParams) 
 
 func (r reader) ReleaseTupleGet(ctx context.Context, context, channel string) (record.ReleaseTuple, error) {
 	return getRecord(ctx, r.q, releaseTuples, context, channel)
+}
+
+func (r reader) AuthzPolicyList(ctx context.Context, p store.AuthzPolicyListParams) ([]record.AuthzPolicyRecord, error) {
+	return listRecords(ctx, r.q, authzPolicies, []filter{{"status", p.Status}}, p.Limit)
+}
+
+func (r reader) IdempotencyFind(ctx context.Context, scope, routePath, key string) (record.IdempotencyRecord, error) {
+	found, err := listRecords(ctx, r.q, idempotencyRecords, []filter{{"scope", scope}, {"route_path", routePath}, {"idempotency_key", key}}, 1)
+	if err != nil {
+		return record.IdempotencyRecord{}, err
+	}
+	if len(found) == 0 || scope == "" || routePath == "" || key == "" {
+		return record.IdempotencyRecord{}, fmt.Errorf("read idempotency record: %w", store.ErrNotFound)
+	}
+	return found[0], nil
 }
 
 func (r reader) ReleaseTupleList(ctx context.Context, p store.ReleaseTupleListParams) ([]record.ReleaseTuple, error) {
@@ -206,8 +250,25 @@ func hotStatements() []string {
 		promotions.getSQL, promotions.upsertSQL,
 		inventories.getSQL, inventories.upsertSQL,
 		releaseTuples.getSQL, releaseTuples.upsertSQL,
+		authzPolicies.getSQL, authzPolicies.upsertSQL,
+		idempotencyRecords.upsertSQL,
 		ledgerHeadSQL, ledgerHeadUpdateSQL,
 		// Ingest writes two (deployment) or three (promotion) entries.
 		ledgerInsertSQL(1), ledgerInsertSQL(2), ledgerInsertSQL(3),
 	}
+}
+
+func (t *txn) AuthzPolicyPut(ctx context.Context, p record.AuthzPolicyRecord) error {
+	return putRecord(ctx, t, authzPolicies, p)
+}
+
+// IdempotencyPut stores a response. A second record for the same scope,
+// route and key is store.ErrConflict (the unique index decides, so it holds
+// across replicas).
+func (t *txn) IdempotencyPut(ctx context.Context, r record.IdempotencyRecord) error {
+	err := putRecord(ctx, t, idempotencyRecords, r)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("idempotency key %q already recorded for this caller and route: %w", r.IdempotencyKey, store.ErrConflict)
+	}
+	return err
 }

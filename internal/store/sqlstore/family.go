@@ -30,6 +30,9 @@ type family[T any] struct {
 	row     func(*T) []any
 	decode  func([]byte) (T, error)
 	valid   func(*T) error
+	// unledgered families are bookkeeping, not evidence: writes append no
+	// ledger entry and verification skips them.
+	unledgered bool
 
 	getSQL    string // set by newFamily
 	upsertSQL string // set by newFamily
@@ -147,7 +150,9 @@ func putRecord[T any](ctx context.Context, t *txn, f *family[T], v T) error {
 	if _, err := t.q.ExecContext(ctx, f.upsertSQL, args...); err != nil {
 		return fmt.Errorf("write %s %s: %w", f.name, key, err)
 	}
-	t.pending = append(t.pending, pendingEntry{family: f.name, key: key, payloadSHA: canonical.SHA256(payload)})
+	if !f.unledgered {
+		t.pending = append(t.pending, pendingEntry{family: f.name, key: key, payloadSHA: canonical.SHA256(payload)})
+	}
 	return nil
 }
 

@@ -129,6 +129,7 @@ func verify(ctx context.Context, q querier) (ledger.Report, error) {
 		func() error { return eachPayload(ctx, q, promotions, recordFn(v, promotions.name)) },
 		func() error { return eachPayload(ctx, q, inventories, recordFn(v, inventories.name)) },
 		func() error { return eachPayload(ctx, q, releaseTuples, recordFn(v, releaseTuples.name)) },
+		func() error { return eachPayload(ctx, q, authzPolicies, recordFn(v, authzPolicies.name)) },
 	} {
 		if err := each(); err != nil {
 			return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)

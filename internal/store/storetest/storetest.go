@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 		{"FailedTransactionRollsBack", testRollback},
 		{"LedgerChainsEveryWrite", testLedgerChains},
 		{"ConcurrentWritersKeepOneChain", testConcurrentWriters},
+		{"AuthzPolicyVersions", testAuthzPolicies},
+		{"IdempotencyRecords", testIdempotency},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,5 +334,82 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	}
 	if !report.OK() || report.Entries != 2*writers*perWriter || report.HeadSeq != 2*writers*perWriter {
 		t.Errorf("chain after %d concurrent writers is not whole: %+v", writers, report)
+	}
+}
+
+func policyRecord(t *testing.T, id, status, updatedAt, body string) record.AuthzPolicyRecord {
+	t.Helper()
+	sha, err := record.PolicySHA256([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return record.AuthzPolicyRecord{RecordID: id, Status: status, Source: "test", UpdatedAt: updatedAt, PolicySHA256: sha, Policy: []byte(body)}
+}
+
+func testAuthzPolicies(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	records := []record.AuthzPolicyRecord{
+		policyRecord(t, "policy-a", record.PolicyActive, "2026-04-16T08:00:00Z", `{"schema_version":1}`),
+		policyRecord(t, "policy-b", record.PolicyActive, "2026-04-16T09:00:00Z", `{"schema_version":1,"github_actions":[]}`),
+		policyRecord(t, "policy-c", record.PolicySuperseded, "2026-04-16T10:00:00Z", `{"schema_version":1}`),
+		// Same time as policy-b: the larger record id wins the tie.
+		policyRecord(t, "policy-b2", record.PolicyActive, "2026-04-16T09:00:00Z", `{"schema_version":1}`),
+	}
+	put(t, s, func(tx store.Tx) error {
+		for _, r := range records {
+			if err := tx.AuthzPolicyPut(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	active, err := s.AuthzPolicyList(ctx, store.AuthzPolicyListParams{Status: record.PolicyActive, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]record.AuthzPolicyRecord{records[3]}, active); diff != "" {
+		t.Errorf("active policy (-want +got):\n%s", diff)
+	}
+	bad := policyRecord(t, "policy-x", record.PolicyActive, "2026-04-16T08:00:00Z", `{"schema_version":1}`)
+	bad.Policy = []byte(`{"schema_version":2}`)
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.AuthzPolicyPut(ctx, bad) })
+	if !errors.Is(err, record.ErrInvalid) {
+		t.Errorf("a policy whose hash does not match must be refused, got %v", err)
+	}
+	report, err := s.VerifyLedger(ctx)
+	if err != nil || !report.OK() || report.Entries != 4 {
+		t.Errorf("policy versions must be ledgered: %+v, %v", report, err)
+	}
+}
+
+func idempotencyRecord(traceID, key, fingerprint string) record.IdempotencyRecord {
+	return record.IdempotencyRecord{
+		RecordID: record.IdempotencyRecordID(traceID), Scope: "acme/web|wf|sub", RoutePath: "/v1/evidence/deployments",
+		IdempotencyKey: key, RequestFingerprint: fingerprint, ResponseStatusCode: 202, ResponseTraceID: traceID,
+		RecordedAt: "2026-04-16T08:00:00Z", ResponsePayload: []byte(`{"status":"accepted"}`),
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first := idempotencyRecord("trace-1", "key-1", "fp-1")
+	put(t, s, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, first) })
+	got, err := s.IdempotencyFind(ctx, first.Scope, first.RoutePath, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, got); diff != "" {
+		t.Errorf("stored record (-want +got):\n%s", diff)
+	}
+	if _, err := s.IdempotencyFind(ctx, first.Scope, first.RoutePath, "key-2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown key: got %v, want ErrNotFound", err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, idempotencyRecord("trace-2", "key-1", "fp-2")) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second record for one key: got %v, want ErrConflict", err)
+	}
+	report, err := s.VerifyLedger(ctx)
+	if err != nil || !report.OK() || report.Entries != 0 {
+		t.Errorf("idempotency records are not ledgered: %+v, %v", report, err)
 	}
 }
