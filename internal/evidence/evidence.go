@@ -76,10 +76,15 @@ func (s *Service) IngestArtifact(ctx context.Context, m record.ArtifactManifest)
 // IngestBackupGate stores a backup gate record (upsert by record id, so a
 // pending gate can later be completed under the same id).
 func (s *Service) IngestBackupGate(ctx context.Context, g record.BackupGate) error {
-	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.BackupGatePut(ctx, g) }); err != nil {
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return s.IngestBackupGateTx(ctx, tx, g) }); err != nil {
 		return fmt.Errorf("ingest backup gate: %w", err)
 	}
 	return nil
+}
+
+// IngestBackupGateTx is IngestBackupGate inside the caller's transaction.
+func (s *Service) IngestBackupGateTx(ctx context.Context, tx store.Tx, g record.BackupGate) error {
+	return tx.BackupGatePut(ctx, g)
 }
 
 // DeploymentResult is the outcome of deployment evidence.
@@ -92,22 +97,32 @@ type DeploymentResult struct {
 // IngestDeployment stores a deployment and, in the same transaction,
 // refreshes its lane's inventory when the rules in docs/records.md allow.
 func (s *Service) IngestDeployment(ctx context.Context, d record.Deployment) (DeploymentResult, error) {
-	if err := d.Validate(); err != nil {
-		return DeploymentResult{}, fmt.Errorf("ingest deployment: %w", err)
-	}
-	res := DeploymentResult{DeploymentRecordID: d.RecordID, InventoryRecordID: InventoryRecordID(d.Context, d.Instance)}
+	var res DeploymentResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeploymentPut(ctx, d); err != nil {
-			return err
-		}
 		var err error
-		res.Inventory, err = s.refreshInventory(ctx, tx, d, nil)
+		res, err = s.IngestDeploymentTx(ctx, tx, d)
 		return err
 	})
 	if err != nil {
 		return DeploymentResult{}, fmt.Errorf("ingest deployment: %w", err)
 	}
 	return res, nil
+}
+
+// IngestDeploymentTx is IngestDeployment inside the caller's transaction,
+// for callers (the HTTP API's idempotency) that add writes of their own.
+func (s *Service) IngestDeploymentTx(ctx context.Context, tx store.Tx, d record.Deployment) (DeploymentResult, error) {
+	if err := d.Validate(); err != nil {
+		return DeploymentResult{}, err
+	}
+	if err := tx.DeploymentPut(ctx, d); err != nil {
+		return DeploymentResult{}, err
+	}
+	out, err := s.refreshInventory(ctx, tx, d, nil)
+	if err != nil {
+		return DeploymentResult{}, err
+	}
+	return DeploymentResult{DeploymentRecordID: d.RecordID, InventoryRecordID: InventoryRecordID(d.Context, d.Instance), Inventory: out}, nil
 }
 
 // refreshInventory moves the lane's inventory to deployment d (annotated by

@@ -23,47 +23,55 @@ type PromotionResult struct {
 // tuple from the source lane's tuple, all in one transaction. Broken linkage
 // is rejected before anything is written.
 func (s *Service) IngestPromotion(ctx context.Context, p record.Promotion) (PromotionResult, error) {
-	if err := p.Validate(); err != nil {
-		return PromotionResult{}, fmt.Errorf("ingest promotion: %w", err)
-	}
-	res := PromotionResult{PromotionRecordID: p.RecordID}
+	var res PromotionResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if p.DeploymentRecordID == "" {
-			res.Inventory = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}
-			res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}
-			return tx.PromotionPut(ctx, p)
-		}
-		d, err := linkedDeployment(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		if err := tx.PromotionPut(ctx, p); err != nil {
-			return err
-		}
-		res.DeploymentRecordID = d.RecordID
-		res.InventoryRecordID = InventoryRecordID(p.Context, p.ToInstance)
-		if res.Inventory, err = s.refreshInventory(ctx, tx, d, &p); err != nil {
-			return err
-		}
-		if res.Inventory.Action != ActionUpdated {
-			res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: "destination inventory was not refreshed, so its tuple stays"}
-			return nil
-		}
-		tuple, reason, err := promotedTuple(ctx, tx, p, s.stamp())
-		if err != nil {
-			return err
-		}
-		if reason != "" {
-			res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: reason}
-			return nil
-		}
-		res.ReleaseTuple = Outcome{Action: ActionMinted, RecordID: tuple.TupleID}
-		return tx.ReleaseTuplePut(ctx, tuple)
+		var err error
+		res, err = s.IngestPromotionTx(ctx, tx, p)
+		return err
 	})
 	if err != nil {
 		return PromotionResult{}, fmt.Errorf("ingest promotion: %w", err)
 	}
 	return res, nil
+}
+
+// IngestPromotionTx is IngestPromotion inside the caller's transaction.
+func (s *Service) IngestPromotionTx(ctx context.Context, tx store.Tx, p record.Promotion) (PromotionResult, error) {
+	if err := p.Validate(); err != nil {
+		return PromotionResult{}, err
+	}
+	res := PromotionResult{PromotionRecordID: p.RecordID}
+	if p.DeploymentRecordID == "" {
+		res.Inventory = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}
+		res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}
+		return res, tx.PromotionPut(ctx, p)
+	}
+	d, err := linkedDeployment(ctx, tx, p)
+	if err != nil {
+		return PromotionResult{}, err
+	}
+	if err := tx.PromotionPut(ctx, p); err != nil {
+		return PromotionResult{}, err
+	}
+	res.DeploymentRecordID = d.RecordID
+	res.InventoryRecordID = InventoryRecordID(p.Context, p.ToInstance)
+	if res.Inventory, err = s.refreshInventory(ctx, tx, d, &p); err != nil {
+		return PromotionResult{}, err
+	}
+	if res.Inventory.Action != ActionUpdated {
+		res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: "destination inventory was not refreshed, so its tuple stays"}
+		return res, nil
+	}
+	tuple, reason, err := promotedTuple(ctx, tx, p, s.stamp())
+	if err != nil {
+		return PromotionResult{}, err
+	}
+	if reason != "" {
+		res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: reason}
+		return res, nil
+	}
+	res.ReleaseTuple = Outcome{Action: ActionMinted, RecordID: tuple.TupleID}
+	return res, tx.ReleaseTuplePut(ctx, tuple)
 }
 
 // linkedDeployment reads the deployment a promotion names and checks that it

@@ -333,3 +333,14 @@ func decode[T any, P stored[T]](data []byte, walk bool) (T, error) {
 func DecodeStored[T any, P stored[T]](data []byte) (T, error) {
 	return decode[T, P](data, false)
 }
+
+// DecodeStrict decodes data into v (a pointer to a struct that may hold
+// defaults) with the same strictness as the record decoders: exact-case keys,
+// no unknown fields, no nulls for non-nullable fields, one JSON value. It
+// neither applies defaults nor validates; request envelopes use it.
+func DecodeStrict(kind string, data []byte, v any) error {
+	if err := checkKeys(kind, data, reflect.TypeOf(v).Elem()); err != nil {
+		return err
+	}
+	return decodeStrict(kind, data, v)
+}
