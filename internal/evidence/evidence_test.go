@@ -356,8 +356,12 @@ func TestPromotionTupleRefusals(t *testing.T) {
 				if res.ReleaseTuple.Reason == "" {
 					t.Error("a skipped tuple must say why")
 				}
-				if _, err := e.store.ReleaseTupleGet(e.ctx, "cm", d.Instance); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("destination tuple was minted: %v", err)
+				tuples, err := e.store.ReleaseTupleList(e.ctx, store.ReleaseTupleListParams{})
+				e.must(err)
+				for _, rt := range tuples {
+					if rt.Provenance == record.ProvenancePromotion {
+						t.Errorf("a tuple was minted by the promotion: %+v", rt)
+					}
 				}
 				if _, err := e.store.PromotionGet(e.ctx, "p"); err != nil {
 					t.Errorf("promotion evidence was not stored: %v", err)
@@ -440,4 +444,69 @@ func assertFieldError(t *testing.T, err error, field string) {
 		}
 	}
 	t.Fatalf("error %q does not name field %s", err, field)
+}
+
+func TestResentDeploymentKeepsPromotionLink(t *testing.T) {
+	eachEngine(t, func(e *env) {
+		seedTestingLane(e)
+		prod := recordtest.Deployment("dep-prod", "cm", "prod", "art-1", "2026-04-16T08:30:00Z")
+		e.deploy(prod)
+		_, err := e.svc.IngestPromotion(e.ctx, recordtest.Promotion("promo-1", "cm", "testing", "prod", "art-1", "dep-prod"))
+		e.must(err)
+		prod.DestinationHealth = record.HealthcheckEvidence{Verified: true, URLs: []string{"https://cm.example/health"}, TimeoutSeconds: ptr(30), Status: record.StatusPass}
+		if res := e.deploy(prod); res.Inventory.Action != evidence.ActionUpdated {
+			t.Fatalf("re-sent deployment did not refresh inventory: %+v", res.Inventory)
+		}
+		inv, err := e.store.InventoryGet(e.ctx, "cm", "prod")
+		e.must(err)
+		if inv.PromotionRecordID != "promo-1" || inv.PromotedFromInstance != "testing" || !inv.DestinationHealth.Verified {
+			t.Errorf("re-sent evidence lost the promotion link or the correction: %+v", inv)
+		}
+	})
+}
+
+func TestHistoryRecordIDCannotMoveToAnotherLane(t *testing.T) {
+	eachEngine(t, func(e *env) {
+		e.deploy(recordtest.Deployment("dep-1", "cm", "testing", "art-1", "2026-04-16T08:00:00Z"))
+		_, err := e.svc.IngestPromotion(e.ctx, recordtest.Promotion("promo-1", "cm", "testing", "prod", "art-1", ""))
+		e.must(err)
+		e.must(e.svc.IngestBackupGate(e.ctx, recordtest.BackupGate("gate-1", "cm", "prod", "2026-04-16T08:00:00Z")))
+		before := e.counts()
+		moved := []error{}
+		_, err = e.svc.IngestDeployment(e.ctx, recordtest.Deployment("dep-1", "cm", "prod", "art-1", "2026-04-16T09:00:00Z"))
+		moved = append(moved, err)
+		_, err = e.svc.IngestDeployment(e.ctx, recordtest.Deployment("dep-1", "cm", "testing", "art-9", "2026-04-16T09:00:00Z"))
+		moved = append(moved, err)
+		_, err = e.svc.IngestPromotion(e.ctx, recordtest.Promotion("promo-1", "cm", "testing", "prod", "art-2", ""))
+		moved = append(moved, err)
+		moved = append(moved, e.svc.IngestBackupGate(e.ctx, recordtest.BackupGate("gate-1", "opw", "prod", "2026-04-16T08:00:00Z")))
+		for i, err := range moved {
+			if !errors.Is(err, store.ErrConflict) {
+				t.Errorf("rewrite %d: got %v, want ErrConflict", i, err)
+			}
+		}
+		if diff := cmp.Diff(before, e.counts()); diff != "" {
+			t.Errorf("refused rewrites changed stored rows (-before +after):\n%s", diff)
+		}
+		d, err := e.store.DeploymentGet(e.ctx, "dep-1")
+		e.must(err)
+		if d.Instance != "testing" || d.ArtifactID() != "art-1" {
+			t.Errorf("dep-1 was rewritten: %+v", d)
+		}
+		// The same event re-sent (a pending gate completed) is allowed.
+		g := recordtest.BackupGate("gate-1", "cm", "prod", "2026-04-16T08:00:00Z")
+		g.Evidence["snapshot"] = "snap-final"
+		e.must(e.svc.IngestBackupGate(e.ctx, g))
+	})
+}
+
+func TestLaneStatusRefusesBlankLane(t *testing.T) {
+	eachEngine(t, func(e *env) {
+		e.deploy(recordtest.Deployment("dep-1", "cm", "testing", "art-1", "2026-04-16T08:00:00Z"))
+		for _, lane := range [][2]string{{"cm", ""}, {"", "testing"}, {" ", " "}} {
+			if _, err := e.svc.LaneStatus(e.ctx, lane[0], lane[1]); !errors.Is(err, record.ErrInvalid) {
+				t.Errorf("LaneStatus(%q, %q): got %v, want ErrInvalid", lane[0], lane[1], err)
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/launchplane/launchplane/internal/record"
@@ -45,6 +46,10 @@ type LaneStatus struct {
 // LaneStatus reads a lane's status. A lane with no evidence at all is
 // reported with freshness "missing" rather than as an error.
 func (s *Service) LaneStatus(ctx context.Context, context, instance string) (LaneStatus, error) {
+	if strings.TrimSpace(context) == "" || strings.TrimSpace(instance) == "" {
+		// Empty filters would match every lane; refuse instead.
+		return LaneStatus{}, fmt.Errorf("read lane status: context and instance are required: %w", record.ErrInvalid)
+	}
 	st := LaneStatus{Context: context, Instance: instance}
 	inv, err := s.store.InventoryGet(ctx, context, instance)
 	if st.Inventory, err = optional(inv, err); err != nil {

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/launchplane/launchplane/internal/canonical"
 )
@@ -101,12 +103,35 @@ type Verifier struct {
 	records int64
 	latest  map[recordRef]Entry
 	seen    map[recordRef]bool
+	anchors map[int64]string // anchors not yet met, by seq
 	breaks  []Break
 }
 
-// NewVerifier starts a verification.
-func NewVerifier() *Verifier {
-	return &Verifier{latest: map[recordRef]Entry{}, seen: map[recordRef]bool{}}
+// Anchor is an entry hash recorded outside the database (a CI log, a
+// ticket). The database alone cannot prove its newest entries were not cut
+// off and the head rewritten; an anchor can.
+type Anchor struct {
+	Seq  int64
+	Hash string
+}
+
+// ParseAnchor reads "SEQ:HASH".
+func ParseAnchor(s string) (Anchor, error) {
+	seqText, hash, ok := strings.Cut(s, ":")
+	seq, err := strconv.ParseInt(seqText, 10, 64)
+	if !ok || err != nil || seq < 1 || len(hash) != 64 {
+		return Anchor{}, fmt.Errorf("parse ledger anchor %q: want SEQ:HASH with a 64-character hash", s)
+	}
+	return Anchor{Seq: seq, Hash: strings.ToLower(hash)}, nil
+}
+
+// NewVerifier starts a verification that also checks anchors.
+func NewVerifier(anchors ...Anchor) *Verifier {
+	pending := map[int64]string{}
+	for _, a := range anchors {
+		pending[a.Seq] = a.Hash
+	}
+	return &Verifier{latest: map[recordRef]Entry{}, seen: map[recordRef]bool{}, anchors: pending}
 }
 
 // Entry feeds the next entry; entries must arrive in ascending seq order.
@@ -119,6 +144,12 @@ func (v *Verifier) Entry(e Entry) {
 		v.addBreak(e, "prev_hash does not match the previous entry's hash")
 	case e.Hash() != e.EntryHash:
 		v.addBreak(e, "entry_hash does not match the entry's contents")
+	}
+	if hash, ok := v.anchors[e.Seq]; ok {
+		delete(v.anchors, e.Seq)
+		if hash != e.EntryHash {
+			v.addBreak(e, "entry hash differs from the recorded anchor")
+		}
 	}
 	v.prev = e
 	v.latest[recordRef{e.Family, e.RecordKey}] = e
@@ -147,6 +178,17 @@ func (v *Verifier) Record(family, key, payloadSHA string) {
 	}
 }
 
+// Mismatch records that a stored record's promoted column (or its payload,
+// when it no longer decodes) disagrees with the record itself.
+func (v *Verifier) Mismatch(family, key, column string) {
+	problem := "promoted column " + column + " does not match the stored payload"
+	if column == "payload" {
+		problem = "stored payload is not a valid record"
+	}
+	seq := v.latest[recordRef{family, key}].Seq
+	v.breaks = append(v.breaks, Break{Seq: seq, Family: family, RecordKey: key, Problem: problem})
+}
+
 // Report finishes the verification. Breaks are ordered by ledger sequence,
 // with records that have no entry last, so the first is the earliest link.
 func (v *Verifier) Report() Report {
@@ -154,6 +196,9 @@ func (v *Verifier) Report() Report {
 		if !v.seen[ref] {
 			v.breaks = append(v.breaks, Break{Seq: e.Seq, Family: ref.family, RecordKey: ref.key, Problem: "ledger entry names a record that is no longer stored"})
 		}
+	}
+	for seq := range v.anchors {
+		v.breaks = append(v.breaks, Break{Seq: seq, Problem: "anchored entry is missing from the ledger"})
 	}
 	sort.SliceStable(v.breaks, func(i, j int) bool {
 		a, b := v.breaks[i], v.breaks[j]

@@ -14,7 +14,7 @@ type ArtifactManifest struct {
 	SchemaVersion        int               `json:"schema_version"`
 	ArtifactID           string            `json:"artifact_id"`
 	SourceCommit         string            `json:"source_commit"`
-	EnterpriseBaseDigest string            `json:"enterprise_base_digest"`
+	EnterpriseBaseDigest string            `json:"enterprise_base_digest" lp:"required"`
 	AddonSources         []AddonSource     `json:"addon_sources"`
 	AddonSelectors       []AddonSelector   `json:"addon_selectors"`
 	OdooInstallModules   []string          `json:"odoo_install_modules"`
@@ -36,8 +36,8 @@ type AddonSource struct {
 // AddonSelector is informational: how a ref was chosen. Never used for tuples.
 type AddonSelector struct {
 	Repository  string `json:"repository"`
-	Selector    string `json:"selector"`
-	ResolvedRef string `json:"resolved_ref"`
+	Selector    string `json:"selector" lp:"required"`
+	ResolvedRef string `json:"resolved_ref" lp:"required"`
 }
 
 // OpenUpgradeInputs names the OpenUpgrade addon inputs of an Odoo build.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ const (
 	minInventory = `{"context":"cm","instance":"testing","source_git_ref":"main",` +
 		`"deploy":{"target_name":"cm-testing","target_type":"application","deploy_mode":"dokploy-application-api"},` +
 		`"updated_at":"2026-04-16T08:10:00Z","deployment_record_id":"deployment-20260416T081000Z-cm-testing"}`
-	minManifest = `{"artifact_id":"artifact-cm-1","source_commit":"` + recordtest.SHA + `",` +
+	minManifest = `{"artifact_id":"artifact-cm-1","source_commit":"` + recordtest.SHA + `","enterprise_base_digest":"",` +
 		`"image":{"repository":"ghcr.io/acme/web","digest":"sha256:abc"}}`
 	minTuple = `{"context":"cm","channel":"testing","tuple_id":"cm-testing-artifact-cm-1","artifact_id":"artifact-cm-1",` +
 		`"repo_shas":{"tenant-cm":"0123456"},"provenance":"ship","minted_at":"2026-04-16T08:10:00Z"}`
@@ -331,7 +332,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"backup gate/unknown field", decBackupGate, with(minBackupGate, `"bogus":1`), []string{"bogus"}},
 		{"inventory/unknown field", decInventory, with(minInventory, `"bogus":1`), []string{"bogus"}},
 		{"manifest/unknown field in image", decManifest,
-			`{"artifact_id":"a1","source_commit":"abcdef1","image":{"repository":"r","digest":"d","bogus":1}}`, []string{"image.bogus"}},
+			`{"artifact_id":"a1","source_commit":"abcdef1","enterprise_base_digest":"","image":{"repository":"r","digest":"d","bogus":1}}`, []string{"image.bogus"}},
 		{"release tuple/unknown field", decReleaseTuple, with(minTuple, `"bogus":1`), []string{"bogus"}},
 
 		// Wrong JSON types name the field.
@@ -375,8 +376,8 @@ func TestDecodeRejects(t *testing.T) {
 			`{"context":"cm","instance":"testing","source_git_ref":"main",` + deployTesting + `,"updated_at":"2026-04-16T08:10:00Z"}`,
 			[]string{"deployment_record_id"}},
 		{"manifest/whitespace source_commit", decManifest,
-			`{"artifact_id":"a1","source_commit":"  ","image":{"repository":"r","digest":"d"}}`, []string{"source_commit"}},
-		{"manifest/missing image", decManifest, `{"artifact_id":"a1","source_commit":"abcdef1"}`, []string{"image.repository", "image.digest"}},
+			`{"artifact_id":"a1","source_commit":"  ","enterprise_base_digest":"","image":{"repository":"r","digest":"d"}}`, []string{"source_commit"}},
+		{"manifest/missing image", decManifest, `{"artifact_id":"a1","source_commit":"abcdef1","enterprise_base_digest":""}`, []string{"image.repository", "image.digest"}},
 		{"manifest/blank addon ref", decManifest,
 			with(minManifest, `"addon_sources":[{"repository":"r1","ref":"abcdef1"},{"repository":"r2","ref":" "}]`), []string{"addon_sources[1].ref"}},
 
@@ -586,5 +587,39 @@ func TestDecodeAcceptsFixtures(t *testing.T) {
 				t.Errorf("round trip mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDecodeRejectsEngineUnstableValues: values Postgres JSONB would store
+// differently from SQLite (or not at all) are refused up front.
+func TestDecodeRejectsEngineUnstableValues(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		field string
+	}{
+		{"NUL in a string", with(minDeployment, `"runtime_source":{"k":"a\u0000b"}`), "runtime_source.k"},
+		{"NUL in a key", with(minDeployment, `"runtime_source":{"a\u0000":"b"}`), "runtime_source"},
+		{"exponent number", with(minDeployment, `"schema_version":1e0`), "schema_version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := record.DecodeDeployment([]byte(tt.body))
+			_, fields := validationProblems(t, err)
+			if !slices.Contains(fields, tt.field) {
+				t.Errorf("problems %v do not name %s", fields, tt.field)
+			}
+		})
+	}
+	v2 := with(minManifest, `"schema_version":2,"dependency_provenance":{"n":1e2}`)
+	_, err := record.DecodeArtifactManifest([]byte(v2))
+	_, fields := validationProblems(t, err)
+	if !slices.Contains(fields, "dependency_provenance.n") {
+		t.Errorf("exponent inside dependency_provenance: problems %v", fields)
+	}
+	_, err = record.DecodeArtifactManifest([]byte(`{"artifact_id":"a1","source_commit":"abcdef1","image":{"repository":"r","digest":"d"}}`))
+	_, fields = validationProblems(t, err)
+	if diff := cmp.Diff([]string{"enterprise_base_digest"}, fields); diff != "" {
+		t.Errorf("upstream requires enterprise_base_digest to be present (-want +got):\n%s", diff)
 	}
 }

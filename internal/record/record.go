@@ -41,6 +41,18 @@ func (e *ValidationError) Error() string {
 	return "invalid " + e.Record + ": " + strings.Join(parts, "; ")
 }
 
+// FieldList names the offending fields, comma-separated, without the
+// messages (which may quote input values). The HTTP API returns only this.
+func (e *ValidationError) FieldList() string {
+	fields := make([]string, 0, len(e.Problems))
+	for _, p := range e.Problems {
+		if !slices.Contains(fields, p.Field) {
+			fields = append(fields, p.Field)
+		}
+	}
+	return strings.Join(fields, ", ")
+}
+
 // Is reports whether target is ErrInvalid, so callers can classify the error.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
@@ -164,22 +176,36 @@ const TimeLayout = "2006-01-02T15:04:05Z"
 // FormatTime renders t in TimeLayout.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
-// ParseTime accepts RFC 3339 (with or without fractional seconds) and, for
-// compatibility with Python's isoformat, a zone-less form read as UTC.
+// timeLayouts are the ISO 8601 forms ParseTime accepts after it has put a
+// "T" between date and time: Python's isoformat and datetime.fromisoformat
+// produce and accept all of them.
+var timeLayouts = []string{
+	time.RFC3339Nano,                     // 2026-04-16T08:10:00Z, +02:00, fractions
+	"2006-01-02T15:04:05.999999999Z0700", // +0000
+	"2006-01-02T15:04Z07:00",             // minute precision
+	"2006-01-02T15:04:05.999999999",      // no zone: UTC
+	"2006-01-02T15:04",                   // no zone, minute precision: UTC
+}
+
+// ParseTime accepts RFC 3339 and the other ISO 8601 forms Python writes:
+// a space instead of "T", "+0000" offsets, minute precision, and no zone
+// (read as UTC). Anything else is an error, so evidence times are never
+// guessed.
 func ParseTime(s string) (time.Time, error) {
 	if strings.ContainsRune(s, ',') {
 		return time.Time{}, fmt.Errorf("parse timestamp %q: fractional seconds take a dot", s)
 	}
-	// RFC 3339 allows lower-case t and z; Go's layout does not.
-	s = strings.ToUpper(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	// RFC 3339 allows lower-case t and z; Go's layouts do not.
+	norm := strings.ToUpper(s)
+	if len(norm) > 10 && norm[10] == ' ' {
+		norm = norm[:10] + "T" + norm[11:]
 	}
-	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse timestamp %q: %w", s, err)
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, norm); err == nil {
+			return t.UTC(), nil
+		}
 	}
-	return t.UTC(), nil
+	return time.Time{}, fmt.Errorf("parse timestamp %q: not an ISO 8601 date and time", s)
 }
 
 // nonNil returns an empty slice for nil so records encode [] rather than null.
@@ -214,7 +240,46 @@ func checkKeys(record string, data []byte, t reflect.Type) error {
 	}
 	c := newChecker(record)
 	walkKeys(c, "", doc, t)
+	walkValues(c, "", doc)
 	return c.err()
+}
+
+// walkValues refuses values the two engines would store differently: NUL
+// characters (Postgres rejects them in JSONB) and numbers in exponent or
+// negative-zero form (JSONB rewrites them, which would break payload hashes
+// and the immutability check). Records hold integers, so nothing valid is lost.
+func walkValues(c *checker, path string, v any) {
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			c.add(orBody(path), "must not contain NUL characters")
+		}
+	case json.Number:
+		n := string(v)
+		negativeZero := strings.HasPrefix(n, "-") && strings.Trim(n, "-0.") == ""
+		if strings.ContainsAny(n, "eE") || negativeZero {
+			c.add(orBody(path), "numbers must be written without exponents or negative zero")
+		}
+	case map[string]any:
+		for _, key := range sortedAnyKeys(v) {
+			if strings.ContainsRune(key, 0) {
+				c.add(orBody(path), "keys must not contain NUL characters")
+				continue
+			}
+			walkValues(c, join(path, key), v[key])
+		}
+	case []any:
+		for i, item := range v {
+			walkValues(c, fmt.Sprintf("%s[%d]", path, i), item)
+		}
+	}
+}
+
+func orBody(path string) string {
+	if path == "" {
+		return "(body)"
+	}
+	return path
 }
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
@@ -241,7 +306,12 @@ func walkKeys(c *checker, path string, v any, t reflect.Type) {
 		if !ok {
 			return
 		}
-		fields := jsonFields(t)
+		fields, required := jsonFields(t)
+		for _, name := range required {
+			if _, ok := obj[name]; !ok {
+				c.add(join(path, name), "is required")
+			}
+		}
 		for _, key := range sortedAnyKeys(obj) {
 			field, ok := fields[key]
 			if !ok {
@@ -265,9 +335,12 @@ func walkKeys(c *checker, path string, v any, t reflect.Type) {
 	}
 }
 
-// jsonFields maps each JSON name of struct type t to its field type.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
+// jsonFields maps each JSON name of struct type t to its field type, and
+// lists the names tagged `lp:"required"`: keys upstream requires to be
+// present even when their value may be empty.
+func jsonFields(t reflect.Type) (map[string]reflect.Type, []string) {
 	fields := make(map[string]reflect.Type, t.NumField())
+	var required []string
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -278,8 +351,11 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 			name = f.Name
 		}
 		fields[name] = f.Type
+		if f.Tag.Get("lp") == "required" {
+			required = append(required, name)
+		}
 	}
-	return fields
+	return fields, required
 }
 
 func join(path, key string) string {

@@ -25,8 +25,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Backend names the engine: "postgres" or "sqlite".
 	Backend() string
-	// VerifyLedger recomputes the evidence ledger chain and payload hashes.
-	VerifyLedger(ctx context.Context) (ledger.Report, error)
+	// VerifyLedger recomputes the evidence ledger chain and payload hashes,
+	// and checks the given externally recorded anchors.
+	VerifyLedger(ctx context.Context, anchors ...ledger.Anchor) (ledger.Report, error)
 	Close() error
 }
 
@@ -46,6 +47,11 @@ type Reader interface {
 	ReleaseTupleList(ctx context.Context, p ReleaseTupleListParams) ([]record.ReleaseTuple, error)
 	// AuthzPolicyList lists policy versions, newest first.
 	AuthzPolicyList(ctx context.Context, p AuthzPolicyListParams) ([]record.AuthzPolicyRecord, error)
+	PreviewGet(ctx context.Context, previewID string) (record.Preview, error)
+	PreviewList(ctx context.Context, p PreviewListParams) ([]record.Preview, error)
+	PreviewGenerationGet(ctx context.Context, generationID string) (record.PreviewGeneration, error)
+	// PreviewGenerationList lists a preview's generations, newest sequence first.
+	PreviewGenerationList(ctx context.Context, p PreviewGenerationListParams) ([]record.PreviewGeneration, error)
 	// IdempotencyFind returns the response stored for (scope, route, key).
 	IdempotencyFind(ctx context.Context, scope, routePath, key string) (record.IdempotencyRecord, error)
 }
@@ -63,6 +69,10 @@ type Tx interface {
 	InventoryPut(ctx context.Context, inv record.Inventory) error
 	ReleaseTuplePut(ctx context.Context, t record.ReleaseTuple) error
 	AuthzPolicyPut(ctx context.Context, p record.AuthzPolicyRecord) error
+	PreviewPut(ctx context.Context, p record.Preview) error
+	// PreviewGenerationPut stores a generation; two generations of one
+	// preview with the same sequence are ErrConflict.
+	PreviewGenerationPut(ctx context.Context, g record.PreviewGeneration) error
 	// IdempotencyPut stores a replayable response; a second one for the
 	// same scope, route and key is ErrConflict.
 	IdempotencyPut(ctx context.Context, r record.IdempotencyRecord) error
@@ -112,4 +122,19 @@ type ReleaseTupleListParams struct {
 type AuthzPolicyListParams struct {
 	Status string
 	Limit  int
+}
+
+// PreviewListParams filters previews; empty fields match all.
+type PreviewListParams struct {
+	Context        string
+	AnchorRepo     string
+	AnchorPRNumber int
+	State          string
+	Limit          int
+}
+
+// PreviewGenerationListParams filters preview generations.
+type PreviewGenerationListParams struct {
+	PreviewID string
+	Limit     int
 }

@@ -126,6 +126,34 @@ var idempotencyRecords = newFamily(family[record.IdempotencyRecord]{
 	valid:  (*record.IdempotencyRecord).Validate,
 })
 
+// Ledger family names of the preview records.
+const (
+	FamilyPreview           = "preview"
+	FamilyPreviewGeneration = "preview_generation"
+)
+
+var previews = newFamily(family[record.Preview]{
+	name: FamilyPreview, table: "launchplane_preview_records", keys: 1,
+	columns: []string{"preview_id", "context", "anchor_repo", "anchor_pr_number", "state", "updated_at"},
+	order:   "updated_at DESC, preview_id DESC",
+	row: func(p *record.Preview) []any {
+		return []any{p.PreviewID, p.Context, p.AnchorRepo, p.AnchorPRNumber, p.State, sortTime(p.UpdatedAt)}
+	},
+	decode: record.DecodeStored[record.Preview],
+	valid:  (*record.Preview).Validate,
+})
+
+var previewGenerations = newFamily(family[record.PreviewGeneration]{
+	name: FamilyPreviewGeneration, table: "launchplane_preview_generations", keys: 1,
+	columns: []string{"generation_id", "preview_id", "sequence", "state", "requested_at", "finished_at", "artifact_id"},
+	order:   "sequence DESC",
+	row: func(g *record.PreviewGeneration) []any {
+		return []any{g.GenerationID, g.PreviewID, g.Sequence, g.State, sortTime(g.RequestedAt), sortTime(g.FinishedAt), g.ArtifactID}
+	},
+	decode: record.DecodeStored[record.PreviewGeneration],
+	valid:  (*record.PreviewGeneration).Validate,
+})
+
 // reader implements store.Reader over a pool or a transaction.
 type reader struct{ q querier }
 
@@ -186,6 +214,23 @@ func (r reader) IdempotencyFind(ctx context.Context, scope, routePath, key strin
 		return record.IdempotencyRecord{}, fmt.Errorf("read idempotency record: %w", store.ErrNotFound)
 	}
 	return found[0], nil
+}
+
+func (r reader) PreviewGet(ctx context.Context, id string) (record.Preview, error) {
+	return getRecord(ctx, r.q, previews, id)
+}
+
+func (r reader) PreviewList(ctx context.Context, p store.PreviewListParams) ([]record.Preview, error) {
+	filters := []filter{{"context", p.Context}, {"anchor_repo", p.AnchorRepo}, {"anchor_pr_number", p.AnchorPRNumber}, {"state", p.State}}
+	return listRecords(ctx, r.q, previews, filters, p.Limit)
+}
+
+func (r reader) PreviewGenerationGet(ctx context.Context, id string) (record.PreviewGeneration, error) {
+	return getRecord(ctx, r.q, previewGenerations, id)
+}
+
+func (r reader) PreviewGenerationList(ctx context.Context, p store.PreviewGenerationListParams) ([]record.PreviewGeneration, error) {
+	return listRecords(ctx, r.q, previewGenerations, []filter{{"preview_id", p.PreviewID}}, p.Limit)
 }
 
 func (r reader) ReleaseTupleList(ctx context.Context, p store.ReleaseTupleListParams) ([]record.ReleaseTuple, error) {
@@ -252,6 +297,8 @@ func hotStatements() []string {
 		releaseTuples.getSQL, releaseTuples.upsertSQL,
 		authzPolicies.getSQL, authzPolicies.upsertSQL,
 		idempotencyRecords.upsertSQL,
+		previews.getSQL, previews.upsertSQL,
+		previewGenerations.getSQL, previewGenerations.upsertSQL,
 		ledgerHeadSQL, ledgerHeadUpdateSQL,
 		// Ingest writes two (deployment) or three (promotion) entries.
 		ledgerInsertSQL(1), ledgerInsertSQL(2), ledgerInsertSQL(3),
@@ -269,6 +316,20 @@ func (t *txn) IdempotencyPut(ctx context.Context, r record.IdempotencyRecord) er
 	err := putRecord(ctx, t, idempotencyRecords, r)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("idempotency key %q already recorded for this caller and route: %w", r.IdempotencyKey, store.ErrConflict)
+	}
+	return err
+}
+
+func (t *txn) PreviewPut(ctx context.Context, p record.Preview) error {
+	return putRecord(ctx, t, previews, p)
+}
+
+// PreviewGenerationPut stores a generation; a second generation with the
+// same preview and sequence is store.ErrConflict.
+func (t *txn) PreviewGenerationPut(ctx context.Context, g record.PreviewGeneration) error {
+	err := putRecord(ctx, t, previewGenerations, g)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("preview %s already has a generation with sequence %d: %w", g.PreviewID, g.Sequence, store.ErrConflict)
 	}
 	return err
 }

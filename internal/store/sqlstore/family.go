@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -61,11 +62,12 @@ func newFamily[T any](f family[T]) *family[T] {
 	return &f
 }
 
-// recordKey is the ledger key: the primary-key values joined by "/".
+// recordKey is the ledger key: the primary-key values, each path-escaped
+// (so a "/" inside a value cannot make two keys collide), joined by "/".
 func (f *family[T]) recordKey(vals []any) string {
 	parts := make([]string, f.keys)
 	for i := range parts {
-		parts[i] = fmt.Sprint(vals[i])
+		parts[i] = url.PathEscape(fmt.Sprint(vals[i]))
 	}
 	return strings.Join(parts, "/")
 }
@@ -87,17 +89,18 @@ func getRecord[T any](ctx context.Context, q querier, f *family[T], key ...any) 
 	return v, nil
 }
 
-// filter is one optional equality condition; empty values match all rows.
+// filter is one optional equality condition; a zero value ("" or 0)
+// matches all rows.
 type filter struct {
 	column string
-	value  string
+	value  any
 }
 
 func listRecords[T any](ctx context.Context, q querier, f *family[T], filters []filter, limit int) ([]T, error) {
 	var conds []string
 	var args []any
 	for _, fl := range filters {
-		if fl.value == "" {
+		if fl.value == "" || fl.value == 0 {
 			continue
 		}
 		args = append(args, fl.value)
@@ -156,30 +159,46 @@ func putRecord[T any](ctx context.Context, t *txn, f *family[T], v T) error {
 	return nil
 }
 
-// eachPayload streams every stored row's ledger key and canonical payload
-// hash, for ledger verification.
-func eachPayload[T any](ctx context.Context, q querier, f *family[T], fn func(key, sha string)) error {
-	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(f.columns[:f.keys], ", ")+", payload FROM "+f.table)
+// eachStored streams every stored row of f for ledger verification: its
+// ledger key, the canonical hash of its payload, and every promoted column
+// that disagrees with the payload (lists filter and order on those copies,
+// so an edit to them must not go unnoticed).
+func eachStored[T any](ctx context.Context, q querier, f *family[T], fn func(key, sha string, badColumns []string)) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(f.columns, ", ")+", payload FROM "+f.table)
 	if err != nil {
 		return fmt.Errorf("scan %s records: %w", f.name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		keys := make([]string, f.keys)
+		stored := make([]sql.NullString, len(f.columns))
 		var payload []byte
-		dest := make([]any, 0, f.keys+1)
-		for i := range keys {
-			dest = append(dest, &keys[i])
+		dest := make([]any, 0, len(f.columns)+1)
+		for i := range stored {
+			dest = append(dest, &stored[i])
 		}
 		dest = append(dest, &payload)
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("scan %s records: %w", f.name, err)
 		}
+		keyVals := make([]any, f.keys)
+		for i := range keyVals {
+			keyVals[i] = stored[i].String
+		}
 		sha := "unparseable payload"
 		if norm, err := canonical.Normalize(payload); err == nil {
 			sha = canonical.SHA256(norm)
 		}
-		fn(strings.Join(keys, "/"), sha)
+		var bad []string
+		if v, err := f.decode(payload); err != nil {
+			bad = append(bad, "payload")
+		} else {
+			for i, want := range f.row(&v) {
+				if fmt.Sprint(want) != stored[i].String {
+					bad = append(bad, f.columns[i])
+				}
+			}
+		}
+		fn(f.recordKey(keyVals), sha, bad)
 	}
 	return rows.Err()
 }

@@ -69,7 +69,7 @@ func appendLedger(ctx context.Context, q querier, head ledger.Entry, pending []p
 // VerifyLedger walks the chain in order, then checks every stored record's
 // payload against its latest entry. It reads from one snapshot on Postgres
 // (REPEATABLE READ) so concurrent writers cannot produce false breaks.
-func (s *Store) VerifyLedger(ctx context.Context) (ledger.Report, error) {
+func (s *Store) VerifyLedger(ctx context.Context, anchors ...ledger.Anchor) (ledger.Report, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.backend == BackendPostgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -88,18 +88,18 @@ func (s *Store) VerifyLedger(ctx context.Context) (ledger.Report, error) {
 			return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return verify(ctx, conn)
+		return verify(ctx, conn, anchors)
 	}
 	tx, err = s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)
 	}
 	defer tx.Rollback()
-	return verify(ctx, tx)
+	return verify(ctx, tx, anchors)
 }
 
-func verify(ctx context.Context, q querier) (ledger.Report, error) {
-	v := ledger.NewVerifier()
+func verify(ctx context.Context, q querier, anchors []ledger.Anchor) (ledger.Report, error) {
+	v := ledger.NewVerifier(anchors...)
 	rows, err := q.QueryContext(ctx, `SELECT seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at
 		FROM launchplane_evidence_ledger ORDER BY seq ASC`)
 	if err != nil {
@@ -123,13 +123,15 @@ func verify(ctx context.Context, q querier) (ledger.Report, error) {
 	}
 	v.Head(head.Seq, head.EntryHash)
 	for _, each := range []func() error{
-		func() error { return eachPayload(ctx, q, artifacts, recordFn(v, artifacts.name)) },
-		func() error { return eachPayload(ctx, q, backupGates, recordFn(v, backupGates.name)) },
-		func() error { return eachPayload(ctx, q, deployments, recordFn(v, deployments.name)) },
-		func() error { return eachPayload(ctx, q, promotions, recordFn(v, promotions.name)) },
-		func() error { return eachPayload(ctx, q, inventories, recordFn(v, inventories.name)) },
-		func() error { return eachPayload(ctx, q, releaseTuples, recordFn(v, releaseTuples.name)) },
-		func() error { return eachPayload(ctx, q, authzPolicies, recordFn(v, authzPolicies.name)) },
+		func() error { return eachStored(ctx, q, artifacts, recordFn(v, artifacts.name)) },
+		func() error { return eachStored(ctx, q, backupGates, recordFn(v, backupGates.name)) },
+		func() error { return eachStored(ctx, q, deployments, recordFn(v, deployments.name)) },
+		func() error { return eachStored(ctx, q, promotions, recordFn(v, promotions.name)) },
+		func() error { return eachStored(ctx, q, inventories, recordFn(v, inventories.name)) },
+		func() error { return eachStored(ctx, q, releaseTuples, recordFn(v, releaseTuples.name)) },
+		func() error { return eachStored(ctx, q, authzPolicies, recordFn(v, authzPolicies.name)) },
+		func() error { return eachStored(ctx, q, previews, recordFn(v, previews.name)) },
+		func() error { return eachStored(ctx, q, previewGenerations, recordFn(v, previewGenerations.name)) },
 	} {
 		if err := each(); err != nil {
 			return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)
@@ -138,6 +140,11 @@ func verify(ctx context.Context, q querier) (ledger.Report, error) {
 	return v.Report(), nil
 }
 
-func recordFn(v *ledger.Verifier, family string) func(key, sha string) {
-	return func(key, sha string) { v.Record(family, key, sha) }
+func recordFn(v *ledger.Verifier, family string) func(key, sha string, badColumns []string) {
+	return func(key, sha string, badColumns []string) {
+		v.Record(family, key, sha)
+		for _, col := range badColumns {
+			v.Mismatch(family, key, col)
+		}
+	}
 }

@@ -55,6 +55,11 @@ func TestLedgerDetectsTampering(t *testing.T) {
 			want:   ledger.Break{Seq: 5, Family: "deployment", RecordKey: "dep-3", Problem: "sequence gap: expected seq 4, found 5"},
 		},
 		{
+			name:   "promoted column edited",
+			tamper: `UPDATE launchplane_deployments SET deploy_finished_at = '9999-12-31T00:00:00.000000000Z' WHERE record_id = 'dep-1'`,
+			want:   ledger.Break{Seq: 1, Family: "deployment", RecordKey: "dep-1", Problem: "promoted column deploy_finished_at does not match the stored payload"},
+		},
+		{
 			name:   "newest entries cut off",
 			tamper: `DELETE FROM launchplane_evidence_ledger WHERE seq >= 5`,
 			want:   ledger.Break{Seq: 4, Family: "inventory", RecordKey: "cm/prod", Problem: "ledger head names seq 6, but the last entry is seq 4"},
@@ -142,5 +147,29 @@ func TestConcurrentMigrationsOnPostgres(t *testing.T) {
 		if !st.Applied {
 			t.Errorf("migration %d not applied", st.Version)
 		}
+	}
+}
+
+// TestLedgerKeysDoNotCollide: lanes whose names contain "/" get distinct
+// ledger keys, so a healthy store always verifies.
+func TestLedgerKeysDoNotCollide(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			s := openStore(t, engine.URL(t))
+			ctx := context.Background()
+			for _, lane := range [][2]string{{"a/b", "c"}, {"a", "b/c"}} {
+				d := recordtest.Deployment("dep-"+lane[0]+"-"+lane[1], lane[0], lane[1], "art-1", "")
+				err := s.Update(ctx, func(tx store.Tx) error {
+					return errors.Join(tx.DeploymentPut(ctx, d), tx.InventoryPut(ctx, record.InventoryFromDeployment(d, "2026-04-16T08:00:00Z")))
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			report, err := s.VerifyLedger(ctx)
+			if err != nil || !report.OK() {
+				t.Fatalf("healthy store does not verify: %+v, %v", report, err)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWritersKeepOneChain", testConcurrentWriters},
 		{"AuthzPolicyVersions", testAuthzPolicies},
 		{"IdempotencyRecords", testIdempotency},
+		{"Previews", testPreviews},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -411,5 +412,53 @@ func testIdempotency(t *testing.T, s store.Store) {
 	report, err := s.VerifyLedger(ctx)
 	if err != nil || !report.OK() || report.Entries != 0 {
 		t.Errorf("idempotency records are not ledgered: %+v, %v", report, err)
+	}
+}
+
+func testPreviews(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p12 := recordtest.Preview("verireel-testing", "verireel", 12, "2026-04-16T08:00:00Z")
+	p13 := recordtest.Preview("verireel-testing", "verireel", 13, "2026-04-16T09:00:00Z")
+	other := recordtest.Preview("cm-testing", "cm", 12, "2026-04-16T10:00:00Z")
+	g1 := recordtest.PreviewGeneration(p12, 1, record.GenerationFailed, "2026-04-16T08:05:00Z")
+	g2 := recordtest.PreviewGeneration(p12, 2, record.GenerationReady, "2026-04-16T08:30:00Z")
+	put(t, s, func(tx store.Tx) error {
+		return errors.Join(tx.PreviewPut(ctx, p12), tx.PreviewPut(ctx, p13), tx.PreviewPut(ctx, other),
+			tx.PreviewGenerationPut(ctx, g1), tx.PreviewGenerationPut(ctx, g2))
+	})
+	got, err := s.PreviewGet(ctx, p12.PreviewID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p12, got); diff != "" {
+		t.Errorf("preview round trip (-want +got):\n%s", diff)
+	}
+	previewID := func(p record.Preview) string { return p.PreviewID }
+	list, err := s.PreviewList(ctx, store.PreviewListParams{Context: "verireel-testing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{p13.PreviewID, p12.PreviewID}, ids(list, previewID)); diff != "" {
+		t.Errorf("previews of a context, newest first (-want +got):\n%s", diff)
+	}
+	list, err = s.PreviewList(ctx, store.PreviewListParams{AnchorPRNumber: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{other.PreviewID, p12.PreviewID}, ids(list, previewID)); diff != "" {
+		t.Errorf("previews of PR 12 (-want +got):\n%s", diff)
+	}
+	gens, err := s.PreviewGenerationList(ctx, store.PreviewGenerationListParams{PreviewID: p12.PreviewID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]record.PreviewGeneration{g2, g1}, gens); diff != "" {
+		t.Errorf("generations, newest sequence first (-want +got):\n%s", diff)
+	}
+	dup := recordtest.PreviewGeneration(p12, 2, record.GenerationReady, "2026-04-16T08:40:00Z")
+	dup.GenerationID = "another-id"
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.PreviewGenerationPut(ctx, dup) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("two generations with one sequence: got %v, want ErrConflict", err)
 	}
 }

@@ -3,25 +3,25 @@
 
 -- +goose Up
 CREATE TABLE launchplane_authz_policies (
-    record_id     TEXT PRIMARY KEY,
-    status        TEXT NOT NULL,
-    source        TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    policy_sha256 TEXT NOT NULL,
+    record_id     TEXT COLLATE "C" PRIMARY KEY,
+    status        TEXT COLLATE "C" NOT NULL,
+    source        TEXT COLLATE "C" NOT NULL,
+    updated_at    TEXT COLLATE "C" NOT NULL,
+    policy_sha256 TEXT COLLATE "C" NOT NULL,
     payload       JSONB NOT NULL
 );
 CREATE INDEX ix_launchplane_authz_policies_updated_at
     ON launchplane_authz_policies (updated_at DESC);
 
 CREATE TABLE launchplane_idempotency_records (
-    record_id            TEXT PRIMARY KEY,
-    scope                TEXT NOT NULL,
-    route_path           TEXT NOT NULL,
-    idempotency_key      TEXT NOT NULL,
-    request_fingerprint  TEXT NOT NULL,
+    record_id            TEXT COLLATE "C" PRIMARY KEY,
+    scope                TEXT COLLATE "C" NOT NULL,
+    route_path           TEXT COLLATE "C" NOT NULL,
+    idempotency_key      TEXT COLLATE "C" NOT NULL,
+    request_fingerprint  TEXT COLLATE "C" NOT NULL,
     response_status_code INTEGER NOT NULL,
-    response_trace_id    TEXT NOT NULL,
-    recorded_at          TEXT NOT NULL,
+    response_trace_id    TEXT COLLATE "C" NOT NULL,
+    recorded_at          TEXT COLLATE "C" NOT NULL,
     payload              JSONB NOT NULL
 );
 -- One response per (caller, route, key), even under concurrent retries.

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// evidenceEnvelope is {schema_version: 1, product, <kind>: {...}}; exactly
+// one record field is set per route.
+type evidenceEnvelope struct {
+	SchemaVersion int             `json:"schema_version"`
+	Product       string          `json:"product"`
+	Deployment    json.RawMessage `json:"deployment,omitempty"`
+	BackupGate    json.RawMessage `json:"backup_gate,omitempty"`
+	Promotion     json.RawMessage `json:"promotion,omitempty"`
+}
+
+// evidenceRoute describes one evidence ingress route.
+type evidenceRoute struct {
+	path, operationID, summary, field, action string
+	// ingest decodes the inner record and writes it in tx, returning the
+	// record's context and its durable ids and result.
+	ingest func(ctx context.Context, a *API, raw json.RawMessage) (context string, run effect, err error)
+}
+
+func (a *API) registerEvidence() {
+	routes := []evidenceRoute{
+		{
+			path: "/v1/evidence/deployments", operationID: "post-deployment-evidence", field: "deployment", action: "deployment.write",
+			summary: "Record deployment evidence and refresh the lane inventory",
+			ingest: func(ctx context.Context, a *API, raw json.RawMessage) (string, effect, error) {
+				d, err := record.DecodeDeployment(raw)
+				if err != nil {
+					return "", nil, nested("deployment", err)
+				}
+				return d.Context, func(ctx context.Context, tx store.Tx) (map[string]string, any, error) {
+					res, err := a.deps.Evidence.IngestDeploymentTx(ctx, tx, d)
+					return map[string]string{"deployment_record_id": res.DeploymentRecordID, "inventory_record_id": inventoryID(res.Inventory.Action, res.InventoryRecordID)}, res, err
+				}, nil
+			},
+		},
+		{
+			path: "/v1/evidence/backup-gates", operationID: "post-backup-gate-evidence", field: "backup_gate", action: "backup_gate.write",
+			summary: "Record backup gate evidence",
+			ingest: func(ctx context.Context, a *API, raw json.RawMessage) (string, effect, error) {
+				g, err := record.DecodeBackupGate(raw)
+				if err != nil {
+					return "", nil, nested("backup_gate", err)
+				}
+				return g.Context, func(ctx context.Context, tx store.Tx) (map[string]string, any, error) {
+					return map[string]string{"backup_gate_record_id": g.RecordID}, nil, a.deps.Evidence.IngestBackupGateTx(ctx, tx, g)
+				}, nil
+			},
+		},
+		{
+			path: "/v1/evidence/promotions", operationID: "post-promotion-evidence", field: "promotion", action: "promotion.write",
+			summary: "Record promotion evidence; with deployment linkage refresh inventory and mint the release tuple",
+			ingest: func(ctx context.Context, a *API, raw json.RawMessage) (string, effect, error) {
+				p, err := record.DecodePromotion(raw)
+				if err != nil {
+					return "", nil, nested("promotion", err)
+				}
+				return p.Context, func(ctx context.Context, tx store.Tx) (map[string]string, any, error) {
+					res, err := a.deps.Evidence.IngestPromotionTx(ctx, tx, p)
+					ids := map[string]string{"promotion_record_id": res.PromotionRecordID, "deployment_record_id": res.DeploymentRecordID,
+						"inventory_record_id": inventoryID(res.Inventory.Action, res.InventoryRecordID)}
+					if res.ReleaseTuple.Action == "minted" {
+						ids["release_tuple_id"] = res.ReleaseTuple.RecordID
+					}
+					return ids, res, err
+				}, nil
+			},
+		},
+	}
+	for _, rt := range routes {
+		huma.Register(a.huma, huma.Operation{
+			OperationID: rt.operationID, Method: http.MethodPost, Path: rt.path, Summary: rt.summary,
+			Description:   "Body: {\"schema_version\": 1, \"product\": \"...\", \"" + rt.field + "\": {...}}. Authorized as " + rt.action + " on (product, record context).",
+			Tags:          []string{"evidence"},
+			DefaultStatus: http.StatusAccepted,
+			MaxBodyBytes:  MaxBodyBytes,
+		}, func(ctx context.Context, in *writeInput) (*acceptedOutput, error) {
+			return a.postEvidence(ctx, rt, in)
+		})
+	}
+}
+
+// postEvidence authenticates (401), decodes and validates the body (400),
+// authorizes against the record's context (403), then writes with
+// idempotency. Authentication comes first so an anonymous caller learns
+// nothing about what the service would accept.
+func (a *API) postEvidence(ctx context.Context, rt evidenceRoute, in *writeInput) (*acceptedOutput, error) {
+	id, err := a.authenticate(ctx, http.MethodPost, in.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	var env evidenceEnvelope
+	if err := decodeEnvelope(ctx, in.RawBody, &env); err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	raw := map[string]json.RawMessage{"deployment": env.Deployment, "backup_gate": env.BackupGate, "promotion": env.Promotion}
+	for field, v := range raw {
+		if field != rt.field && len(v) > 0 {
+			return nil, invalid(ctx, "Request payload failed validation: %s is not accepted on this route.", field)
+		}
+	}
+	switch {
+	case env.SchemaVersion != 1:
+		return nil, invalid(ctx, "Request payload failed validation: schema_version must be 1.")
+	case strings.TrimSpace(env.Product) == "":
+		return nil, invalid(ctx, "Request payload failed validation: product is required.")
+	case len(raw[rt.field]) == 0:
+		return nil, invalid(ctx, "Request payload failed validation: %s is required.", rt.field)
+	}
+	recordContext, run, err := rt.ingest(ctx, a, raw[rt.field])
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	if err := a.check(ctx, id, rt.action, strings.TrimSpace(env.Product), recordContext); err != nil {
+		return nil, err
+	}
+	return a.accept(ctx, rt.path, id, in, run)
+}
+
+// inventoryID reports the inventory id only when the write changed it.
+func inventoryID(action, id string) string {
+	if action == "updated" {
+		return id
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/canonical"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// writeInput is what every POST route reads: credentials, an optional
+// Idempotency-Key and the raw body, which the route decodes strictly itself.
+type writeInput struct {
+	Authorization  string `header:"Authorization" doc:"Bearer token: a GitHub Actions OIDC JWT or a configured agent token"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Replays the first response for the same caller, route and body; 409 for a different body"`
+	RawBody        []byte `contentType:"application/json"`
+}
+
+// Accepted is the 202 write envelope.
+type Accepted struct {
+	Status          string            `json:"status"`
+	TraceID         string            `json:"trace_id"`
+	Records         map[string]string `json:"records"`
+	Result          any               `json:"result,omitempty"`
+	Replayed        bool              `json:"replayed,omitempty"`
+	OriginalTraceID string            `json:"original_trace_id,omitempty"`
+}
+
+type acceptedOutput struct {
+	Status int
+	Body   Accepted
+}
+
+// recordKeys is the whitelist of durable identifiers a write may report
+// (service.md §1.1); anything else a handler produced is dropped.
+var recordKeys = map[string]bool{
+	"deployment_record_id": true, "backup_gate_record_id": true, "backup_record_id": true,
+	"release_tuple_id": true, "inventory_record_id": true, "preview_id": true,
+	"authz_policy_record_id": true, "authz_policy_changed": true, "product_profile": true,
+	"generation_id": true, "promotion_record_id": true, "target_id": true, "target_type": true,
+	"image_reference": true, "artifact_id": true, "transition": true,
+}
+
+// effect is a write's work inside the transaction: the durable ids and the
+// result to report.
+type effect func(ctx context.Context, tx store.Tx) (records map[string]string, result any, err error)
+
+// accept runs a write for an authenticated identity. With an
+// Idempotency-Key, the key is looked up inside the same serialized
+// transaction as the write, so concurrent duplicates produce exactly one
+// effect: the first commits its record and response, the rest replay it.
+func (a *API) accept(ctx context.Context, route string, id authn.Identity, in *writeInput, run effect) (*acceptedOutput, error) {
+	key := strings.TrimSpace(in.IdempotencyKey)
+	var out *acceptedOutput
+	err := a.deps.Store.Update(ctx, func(tx store.Tx) error {
+		var fingerprint string
+		if key != "" {
+			norm, err := canonical.Normalize(in.RawBody)
+			if err != nil {
+				return invalid(ctx, "Request body is not valid JSON.")
+			}
+			fingerprint = canonical.SHA256(norm)
+			prev, err := tx.IdempotencyFind(ctx, idempotencyScope(id), route, key)
+			switch {
+			case err == nil:
+				if prev.RequestFingerprint != fingerprint {
+					return errIdempotencyReused
+				}
+				out, err = replay(ctx, prev)
+				return err
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+		}
+		records, result, err := run(ctx, tx)
+		if err != nil {
+			return err
+		}
+		body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: whitelist(records), Result: result}
+		out = &acceptedOutput{Status: http.StatusAccepted, Body: body}
+		if key == "" {
+			return nil
+		}
+		payload, err := canonical.JSON(body)
+		if err != nil {
+			return err
+		}
+		return tx.IdempotencyPut(ctx, record.IdempotencyRecord{
+			RecordID:           record.IdempotencyRecordID(body.TraceID),
+			Scope:              idempotencyScope(id),
+			RoutePath:          route,
+			IdempotencyKey:     key,
+			RequestFingerprint: fingerprint,
+			ResponseStatusCode: http.StatusAccepted,
+			ResponseTraceID:    body.TraceID,
+			RecordedAt:         record.FormatTime(a.deps.Now()),
+			ResponsePayload:    payload,
+		})
+	})
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// replay rebuilds a stored response under this request's trace id.
+func replay(ctx context.Context, prev record.IdempotencyRecord) (*acceptedOutput, error) {
+	var body Accepted
+	if err := json.Unmarshal(prev.ResponsePayload, &body); err != nil {
+		return nil, err
+	}
+	body.OriginalTraceID = body.TraceID
+	body.TraceID = TraceID(ctx)
+	body.Replayed = true
+	return &acceptedOutput{Status: prev.ResponseStatusCode, Body: body}, nil
+}
+
+func whitelist(records map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range records {
+		if recordKeys[k] && v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// decodeEnvelope strictly decodes a request envelope, reporting problems
+// with the envelope's field paths.
+func decodeEnvelope(ctx context.Context, raw []byte, v any) error {
+	if len(raw) == 0 {
+		return invalid(ctx, "Request body is required.")
+	}
+	if err := record.DecodeStrict("request", raw, v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// nested prefixes a record's validation problems with its envelope field.
+func nested(field string, err error) error {
+	var ve *record.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &record.ValidationError{Record: ve.Record, Problems: make([]record.FieldProblem, len(ve.Problems))}
+	for i, p := range ve.Problems {
+		out.Problems[i] = record.FieldProblem{Field: field + "." + p.Field, Message: p.Message}
+	}
+	return out
+}
