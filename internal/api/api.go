@@ -81,17 +81,22 @@ func New(deps Deps) *API {
 	config.SchemasPath = ""
 	config.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer)
 	config.CreateHooks = nil // no $schema links injected into bodies
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "A GitHub Actions OIDC token (audience = the service audience) or a configured owner-agent token."},
+	}
+	config.Security = []map[string][]string{{"bearer": {}}}
 	a := &API{deps: deps, log: deps.Logger, mux: mux}
 	a.huma = humago.New(mux, config)
 	a.registerPlatform()
 	a.registerEvidence()
 	a.registerReads()
+	a.registerPreviews()
 	return a
 }
 
 // Handler returns the API wrapped in its middleware.
 func (a *API) Handler() http.Handler {
-	return withTrace(recoverPanics(a.log, notFoundJSON(a.mux)))
+	return withTrace(recoverPanics(a.log, withCredentials(notFoundJSON(a.mux))))
 }
 
 // OpenAPI returns the generated OpenAPI document.

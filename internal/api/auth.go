@@ -2,18 +2,31 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/launchplane/launchplane/internal/authn"
 )
 
-// authInput is the header every authenticated route reads.
-type authInput struct {
-	Authorization string `header:"Authorization" doc:"Bearer token: a GitHub Actions OIDC JWT or a configured agent token"`
+type credentialsKey struct{}
+
+// withCredentials carries the Authorization header to the handlers in the
+// request context; the OpenAPI document declares it as a bearer security
+// scheme instead of a per-route parameter.
+func withCredentials(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), credentialsKey{}, r.Header.Get("Authorization"))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
-// authenticate identifies the caller.
-func (a *API) authenticate(ctx context.Context, method, header string) (authn.Identity, error) {
-	id, err := a.deps.Authn.Authenticate(ctx, method, header)
+func credentials(ctx context.Context) string {
+	h, _ := ctx.Value(credentialsKey{}).(string)
+	return h
+}
+
+// authenticate identifies the caller of this request.
+func (a *API) authenticate(ctx context.Context, method string) (authn.Identity, error) {
+	id, err := a.deps.Authn.Authenticate(ctx, method, credentials(ctx))
 	if err != nil {
 		return authn.Identity{}, a.fail(ctx, err)
 	}
@@ -21,8 +34,8 @@ func (a *API) authenticate(ctx context.Context, method, header string) (authn.Id
 }
 
 // authorize authenticates the caller and checks one action.
-func (a *API) authorize(ctx context.Context, method, header, action, product, context string) error {
-	id, err := a.authenticate(ctx, method, header)
+func (a *API) authorize(ctx context.Context, method, action, product, context string) error {
+	id, err := a.authenticate(ctx, method)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func (a *API) registerPlatform() {
 	huma.Register(a.huma, huma.Operation{
 		OperationID: "get-health", Method: http.MethodGet, Path: "/v1/health",
 		Summary: "Liveness and storage backend (no authentication)", Tags: []string{"platform"},
+		Security: []map[string][]string{},
 	}, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
 		out := &healthOutput{}
 		out.Body.Status, out.Body.TraceID, out.Body.StorageBackend = "ok", TraceID(ctx), a.deps.Store.Backend()
@@ -46,8 +47,8 @@ func (a *API) registerPlatform() {
 	huma.Register(a.huma, huma.Operation{
 		OperationID: "get-service-runtime", Method: http.MethodGet, Path: "/v1/service/runtime",
 		Summary: "The running service's policy, audience and storage (launchplane_service.read)", Tags: []string{"platform"},
-	}, func(ctx context.Context, in *authInput) (*runtimeOutput, error) {
-		if err := a.authorize(ctx, http.MethodGet, in.Authorization, "launchplane_service.read", "launchplane", "launchplane"); err != nil {
+	}, func(ctx context.Context, _ *struct{}) (*runtimeOutput, error) {
+		if err := a.authorize(ctx, http.MethodGet, "launchplane_service.read", "launchplane", "launchplane"); err != nil {
 			return nil, err
 		}
 		out := &runtimeOutput{}

@@ -27,23 +27,19 @@ func okRecord[T any](ctx context.Context, v T) *recordOutput[T] {
 }
 
 type idInput struct {
-	authInput
 	ID string `path:"id" doc:"Record id"`
 }
 
 type laneInput struct {
-	authInput
 	Context  string `path:"context"`
 	Instance string `path:"instance"`
 }
 
 type contextInput struct {
-	authInput
 	Context string `path:"context"`
 }
 
 type protectedInput struct {
-	authInput
 	Product string `query:"product" doc:"Product whose artifacts are protected (required)"`
 	Context string `query:"context" doc:"One context; omit for the whole product (needs a wildcard-context grant)"`
 }
@@ -79,7 +75,7 @@ func (a *API) registerReads() {
 		OperationID: "get-deployment", Method: http.MethodGet, Path: "/v1/deployments/{id}",
 		Summary: "One deployment record (deployment.read on launchplane/<record context>)", Tags: []string{"records"},
 	}, func(ctx context.Context, in *idInput) (*recordOutput[record.Deployment], error) {
-		id, err := a.authenticate(ctx, http.MethodGet, in.Authorization)
+		id, err := a.authenticate(ctx, http.MethodGet)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +93,7 @@ func (a *API) registerReads() {
 		OperationID: "get-promotion", Method: http.MethodGet, Path: "/v1/promotions/{id}",
 		Summary: "One promotion record (promotion.read on launchplane/<record context>)", Tags: []string{"records"},
 	}, func(ctx context.Context, in *idInput) (*recordOutput[record.Promotion], error) {
-		id, err := a.authenticate(ctx, http.MethodGet, in.Authorization)
+		id, err := a.authenticate(ctx, http.MethodGet)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +111,7 @@ func (a *API) registerReads() {
 		OperationID: "get-inventory", Method: http.MethodGet, Path: "/v1/inventory/{context}/{instance}",
 		Summary: "What runs in one lane now (inventory.read on launchplane/<context>)", Tags: []string{"records"},
 	}, func(ctx context.Context, in *laneInput) (*recordOutput[record.Inventory], error) {
-		id, err := a.authenticate(ctx, http.MethodGet, in.Authorization)
+		id, err := a.authenticate(ctx, http.MethodGet)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +129,7 @@ func (a *API) registerReads() {
 		OperationID: "get-recent-operations", Method: http.MethodGet, Path: "/v1/contexts/{context}/operations/recent",
 		Summary: "A context's inventory and its latest deployments and promotions (operations.read)", Tags: []string{"records"},
 	}, func(ctx context.Context, in *contextInput) (*recentOutput, error) {
-		if err := a.authorize(ctx, http.MethodGet, in.Authorization, "operations.read", "launchplane", in.Context); err != nil {
+		if err := a.authorize(ctx, http.MethodGet, "operations.read", "launchplane", in.Context); err != nil {
 			return nil, err
 		}
 		s := a.deps.Store
@@ -165,7 +161,7 @@ func (a *API) registerReads() {
 		if authzContext == "" {
 			authzContext = "*"
 		}
-		if err := a.authorize(ctx, http.MethodGet, in.Authorization, "artifact_protection.read", product, authzContext); err != nil {
+		if err := a.authorize(ctx, http.MethodGet, "artifact_protection.read", product, authzContext); err != nil {
 			return nil, err
 		}
 		set, err := a.deps.Evidence.ProtectedArtifacts(ctx, scope)

@@ -16,7 +16,6 @@ import (
 // writeInput is what every POST route reads: credentials, an optional
 // Idempotency-Key and the raw body, which the route decodes strictly itself.
 type writeInput struct {
-	Authorization  string `header:"Authorization" doc:"Bearer token: a GitHub Actions OIDC JWT or a configured agent token"`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Replays the first response for the same caller, route and body; 409 for a different body"`
 	RawBody        []byte `contentType:"application/json"`
 }

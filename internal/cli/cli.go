@@ -130,7 +130,9 @@ Nothing falls back silently.`,
 		a.ledgerCommand(),
 		a.migrateCommand(),
 		a.quickstartCommand(),
+		a.serviceCommand(),
 	)
+	root.AddCommand(a.authzCommands()...)
 	return root
 }
 

@@ -71,7 +71,8 @@ func (e *env) counts() map[string]int {
 		"launchplane_artifact_manifests": "artifacts", "launchplane_backup_gates": "gates",
 		"launchplane_deployments": "deployments", "launchplane_promotions": "promotions",
 		"launchplane_inventory": "inventory", "launchplane_release_tuples": "tuples",
-		"launchplane_evidence_ledger": "ledger",
+		"launchplane_evidence_ledger": "ledger", "launchplane_preview_records": "previews",
+		"launchplane_preview_generations": "generations", "launchplane_idempotency_records": "idempotency",
 	} {
 		var n int
 		e.must(e.store.DB().QueryRowContext(e.ctx, "SELECT COUNT(*) FROM "+table).Scan(&n))

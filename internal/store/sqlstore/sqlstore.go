@@ -86,10 +86,17 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", backend, err)
 	}
-	if backend == BackendSQLite {
+	switch backend {
+	case BackendSQLite:
 		// One writer at a time is SQLite's model; a small pool keeps readers
 		// concurrent under WAL without piling up busy writers.
 		db.SetMaxOpenConns(4)
+	case BackendPostgres:
+		// Bounded so a burst of requests queues in the pool instead of
+		// exhausting the server's max_connections (writes are serialized
+		// on the ledger head anyway).
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
