@@ -131,6 +131,7 @@ Nothing falls back silently.`,
 		a.migrateCommand(),
 		a.quickstartCommand(),
 		a.serviceCommand(),
+		a.devCommand(),
 	)
 	root.AddCommand(a.authzCommands()...)
 	return root

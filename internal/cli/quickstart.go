@@ -2,127 +2,177 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/launchplane/launchplane/internal/evidence"
-	"github.com/launchplane/launchplane/internal/record"
-	"github.com/launchplane/launchplane/internal/store"
-	"github.com/launchplane/launchplane/internal/store/sqlstore"
+	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/oidctest"
+	"github.com/launchplane/launchplane/internal/server"
 )
 
-func (a *app) quickstartCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "quickstart",
-		Short: "Run Launchplane locally on embedded SQLite and walk one artifact from testing to prod",
-		Long: `Create (or reuse) the local rehearsal database <state-dir>/launchplane.db,
-apply migrations, and record a complete release path for a demo product:
-an artifact manifest, a testing deployment, the testing release tuple, a prod
-backup gate, a prod deployment and the promotion that links them. Then
-verify the evidence ledger and print the lanes. Progress goes to stderr, the
-JSON summary to stdout. Safe to run again: evidence is re-recorded, the
-manifest is immutable and kept.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.rehearsal = true
-			if a.databaseURL != "" {
-				return usageError{fmt.Errorf("quickstart always uses the local rehearsal database; drop --database-url")}
-			}
-			return a.withService(cmd, rehearsalOnly, a.runQuickstart)
-		},
-	}
+// Quickstart defaults: a development workflow identity and audience.
+const (
+	devRepository  = "example/app"
+	devWorkflowRef = "example/app/.github/workflows/deploy.yml@refs/heads/main"
+	devAudience    = "launchplane-quickstart"
+	devTokenTTL    = 12 * time.Hour
+	devIssuerFile  = "dev-issuer.json"
+	devOIDCDir     = "oidc"
+)
+
+// devPolicy lets the development workflow record and read evidence for any
+// product and context, and administer the policy. It is written to the
+// quickstart directory and only ever seeds that directory's database.
+const devPolicy = `# Development policy written by "launchplane quickstart". It trusts the
+# local development issuer's example/app workflow; never use it elsewhere.
+schema_version = 1
+
+[[github_actions]]
+repository = "example/app"
+workflow_refs = ["example/app/.github/workflows/*@*"]
+products = ["*"]
+contexts = ["*"]
+actions = [
+  "deployment.write", "backup_gate.write", "promotion.write",
+  "preview_generation.write", "preview_destroyed.write",
+  "deployment.read", "promotion.read", "inventory.read", "preview.read",
+  "operations.read", "artifact_protection.read", "launchplane_service.read",
+  "authz_policy_grant.write",
+]
+`
+
+// devIssuer is what the quickstart records for "launchplane dev token".
+type devIssuer struct {
+	IssuerURL string `json:"issuer_url"`
+	Audience  string `json:"audience"`
+	APIURL    string `json:"api_url"`
 }
 
-func (a *app) runQuickstart(ctx context.Context, svc *evidence.Service, s *sqlstore.Store) error {
-	step := func(format string, args ...any) {
-		fmt.Fprintf(a.env.Stderr, "%s  %s\n", record.FormatTime(a.env.Now()), fmt.Sprintf(format, args...))
-	}
-	now := record.FormatTime(a.env.Now())
-	const (
-		ctxName = "demo"
-		sha     = "5f1c0a7e9b3d4c2a1f0e9d8c7b6a5f4e3d2c1b0a"
-		art     = "demo-web-5f1c0a7"
+func (a *app) quickstartCommand() *cobra.Command {
+	var (
+		dir  string
+		host string
+		port int
 	)
-	step("database %s (%s)", filepath.Join(a.stateDir, "launchplane.db"), s.Backend())
-	m := record.ArtifactManifest{
-		SchemaVersion: 1, ArtifactID: art, SourceCommit: sha,
-		Image: record.ImageReference{Repository: "ghcr.io/example/demo-web", Digest: "sha256:" + sha + "0123456789abcdef01234567", Tags: []string{art}},
-	}
-	if _, err := svc.IngestArtifact(ctx, m); err != nil {
-		return err
-	}
-	step("artifact manifest %s recorded", art)
-	deploy := func(id, instance string) (record.Deployment, error) {
-		d := record.Deployment{
-			SchemaVersion: 1, RecordID: id, ArtifactIdentity: &record.ArtifactIdentity{ArtifactID: art, ManifestVersion: 1},
-			Context: ctxName, Instance: instance, SourceGitRef: sha, WaitForCompletion: true, VerifyDestinationHealth: true,
-			DelegatedExecutor: record.DelegatedExecutorDokploy,
-			Deploy: record.DeploymentEvidence{TargetName: ctxName + "-" + instance, TargetType: record.TargetApplication,
-				DeployMode: "quickstart", Status: record.StatusPass, StartedAt: now, FinishedAt: now},
-			PostDeployUpdate:  record.PostDeployUpdateEvidence{Status: record.StatusSkipped},
-			DestinationHealth: record.HealthcheckEvidence{Status: record.StatusSkipped},
-		}
-		_, err := svc.IngestDeployment(ctx, d)
-		return d, err
-	}
-	if _, err := deploy("deployment-quickstart-demo-testing", record.ChannelTesting); err != nil {
-		return err
-	}
-	step("deployed %s to %s/testing; inventory refreshed", art, ctxName)
-	if _, err := svc.TupleFromDeployment(ctx, "deployment-quickstart-demo-testing"); err != nil {
-		return err
-	}
-	step("minted release tuple %s", record.TupleID(ctxName, record.ChannelTesting, art))
-	gate := record.BackupGate{SchemaVersion: 1, RecordID: "backup-gate-demo-prod-quickstart", Context: ctxName, Instance: record.ChannelProd,
-		CreatedAt: now, Source: "launchplane-quickstart", Required: true, Status: record.StatusPass, Evidence: map[string]string{"snapshot": "quickstart"}}
-	if err := svc.IngestBackupGate(ctx, gate); err != nil {
-		return err
-	}
-	step("prod backup gate %s passed", gate.RecordID)
-	prod, err := deploy("deployment-quickstart-demo-prod", record.ChannelProd)
-	if err != nil {
-		return err
-	}
-	promo := record.Promotion{
-		SchemaVersion: 1, RecordID: "promotion-quickstart-demo-testing-to-prod",
-		ArtifactIdentity: &record.ArtifactIdentity{ArtifactID: art, ManifestVersion: 1}, DeploymentRecordID: prod.RecordID,
-		BackupRecordID: gate.RecordID, Context: ctxName, FromInstance: record.ChannelTesting, ToInstance: record.ChannelProd,
-		SourceHealth: record.HealthcheckEvidence{Status: record.StatusSkipped},
-		BackupGate:   record.BackupGateEvidence{Required: true, Status: record.StatusPass, Evidence: gate.Evidence},
-		Deploy:       prod.Deploy, PostDeployUpdate: prod.PostDeployUpdate, DestinationHealth: prod.DestinationHealth,
-		Rollback: record.RollbackEvidence{Status: record.StatusSkipped}, RollbackHealth: record.HealthcheckEvidence{Status: record.StatusSkipped},
-	}
-	res, err := svc.IngestPromotion(ctx, promo)
-	if err != nil {
-		return err
-	}
-	step("promoted %s testing -> prod: inventory %s, release tuple %s", art, res.Inventory.Action, res.ReleaseTuple.Action)
-	report, err := s.VerifyLedger(ctx)
-	if err != nil {
-		return err
-	}
-	step("ledger verified: %d entries, status %s", report.Entries, report.Status)
-	lanes, err := svc.Overview(ctx, ctxName)
-	if err != nil {
-		return err
-	}
-	tuples, err := s.ReleaseTupleList(ctx, store.ReleaseTupleListParams{Context: ctxName})
-	if err != nil {
-		return err
-	}
-	flags := "--local-rehearsal --state-dir " + a.stateDir
-	return a.printOK(map[string]any{
-		"database_url":   "sqlite:" + filepath.Join(a.stateDir, "launchplane.db"),
-		"lanes":          lanes,
-		"release_tuples": tuples,
-		"ledger":         report,
-		"next": []string{
-			"launchplane inventory status --context demo --instance prod " + flags,
-			"launchplane artifacts protected --context demo " + flags,
-			"launchplane release-tuples export-catalog " + flags,
-			"launchplane ledger verify " + flags,
+	cmd := &cobra.Command{
+		Use:   "quickstart [--dir .launchplane] [--port 8080]",
+		Short: "Run the Launchplane service locally on SQLite with a development OIDC issuer",
+		Long: `Run the Launchplane service on the embedded SQLite database in --dir,
+with a local development OIDC issuer standing in for GitHub Actions and a
+development policy that trusts its example/app workflow. Prints the API URL,
+a ready bearer token and curl commands that post deployment evidence and
+read the lane's inventory back. Ctrl-C stops it; state stays in --dir.
+
+The development issuer is trusted only because quickstart configures it;
+"service serve" trusts GitHub Actions (or LAUNCHPLANE_GITHUB_OIDC_ISSUER)
+and never this issuer by accident. Mint more tokens with
+"launchplane dev token".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runQuickstart(cmd.Context(), dir, host, port)
 		},
-	})
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".launchplane", "directory for the database, issuer key and policy")
+	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "listen host")
+	cmd.Flags().IntVar(&port, "port", 8080, "API port (0 picks a free one)")
+	return cmd
+}
+
+func (a *app) runQuickstart(ctx context.Context, dir, host string, port int) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create quickstart dir: %w", err)
+	}
+	policyPath := filepath.Join(dir, "dev-policy.toml")
+	if err := os.WriteFile(policyPath, []byte(devPolicy), 0o600); err != nil {
+		return fmt.Errorf("write development policy: %w", err)
+	}
+
+	// The issuer listens first: the service runs OIDC discovery against it
+	// at start-up.
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return fmt.Errorf("listen for development issuer: %w", err)
+	}
+	issuerURL := "http://" + ln.Addr().String()
+	issuer, err := oidctest.Load(filepath.Join(dir, devOIDCDir), issuerURL, a.env.Now)
+	if errors.Is(err, fs.ErrNotExist) {
+		if issuer, err = oidctest.New(issuerURL, a.env.Now); err == nil {
+			err = issuer.Save(filepath.Join(dir, devOIDCDir))
+		}
+	}
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("prepare development issuer: %w", err)
+	}
+	issuerSrv := &http.Server{Handler: issuer.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go issuerSrv.Serve(ln)
+	defer issuerSrv.Close()
+
+	cfg := server.ServiceConfig{
+		DatabaseURL: "sqlite:" + filepath.Join(dir, "launchplane.db"),
+		Policy:      authz.BootstrapSource{PolicyFile: policyPath},
+		Audience:    devAudience,
+		Issuer:      issuerURL,
+		Host:        host,
+		Port:        port,
+		Now:         a.env.Now,
+		Logger:      slog.New(slog.NewJSONHandler(a.env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Ready: func(addr string) {
+			apiURL := "http://" + addr
+			info := devIssuer{IssuerURL: issuerURL, Audience: devAudience, APIURL: apiURL}
+			if b, err := json.MarshalIndent(info, "", "  "); err == nil {
+				_ = os.WriteFile(filepath.Join(dir, devIssuerFile), b, 0o600)
+			}
+			token, err := mintDevToken(issuer, devRepository, devWorkflowRef, a.env.Now().Add(devTokenTTL))
+			if err != nil {
+				fmt.Fprintf(a.env.Stderr, "Error: mint development token: %v\n", err)
+				return
+			}
+			a.printQuickstartBanner(dir, apiURL, issuerURL, token)
+		},
+	}
+	return server.RunService(ctx, cfg)
+}
+
+func mintDevToken(issuer *oidctest.Issuer, repository, workflowRef string, expiry time.Time) (string, error) {
+	claims := oidctest.DefaultClaims(repository, workflowRef, devAudience)
+	claims.Expiry = expiry
+	return issuer.Mint(claims)
+}
+
+func (a *app) printQuickstartBanner(dir, apiURL, issuerURL, token string) {
+	w := a.env.Stdout
+	fmt.Fprintf(w, `Launchplane is running on SQLite (%s).
+
+  API      %s
+  Issuer   %s  (development only)
+  Identity repository %s, workflow %s
+
+Ready token (valid %s; more with: go run ./cmd/launchplane dev token):
+
+  export TOKEN=%s
+
+Record deployment evidence:
+
+  curl -sS -X POST %s/v1/evidence/deployments \
+    -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+    -d '{"schema_version":1,"product":"demo","deployment":{"record_id":"deployment-quickstart-1","context":"demo","instance":"testing","source_git_ref":"main","deploy":{"target_name":"demo-testing","target_type":"application","deploy_mode":"quickstart","status":"pass","finished_at":"%s"}}}'
+
+Read the lane's inventory back:
+
+  curl -sS %s/v1/inventory/demo/testing -H "Authorization: Bearer $TOKEN"
+
+Stop with Ctrl-C; state stays in %s.
+`, filepath.Join(dir, "launchplane.db"), apiURL, issuerURL, devRepository, devWorkflowRef, devTokenTTL, token,
+		apiURL, a.env.Now().UTC().Format(time.RFC3339), apiURL, dir)
 }

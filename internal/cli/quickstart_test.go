@@ -1,0 +1,111 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/launchplane/launchplane/internal/cli"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestQuickstartCurlFlow runs the quickstart in-process and executes the
+// exact curl commands it prints: the POST records evidence and the GET
+// shows it. It also mints a second token with "dev token".
+func TestQuickstartCurlFlow(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	dir := filepath.Join(t.TempDir(), ".launchplane")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	env := cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(string) string { return "" }, Now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- cli.Main(ctx, []string{"quickstart", "--dir", dir, "--port", "0"}, env) }()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "Stop with Ctrl-C") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("quickstart did not come up:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	banner := stdout.String()
+	token := regexp.MustCompile(`export TOKEN=(\S+)`).FindStringSubmatch(banner)[1]
+	post := regexp.MustCompile(`(?s)(curl -sS -X POST .*?}}}')`).FindString(banner)
+	get := regexp.MustCompile(`curl -sS http\S+/v1/inventory/demo/testing -H "Authorization: Bearer \$TOKEN"`).FindString(banner)
+	if post == "" || get == "" {
+		t.Fatalf("banner lacks the curl examples:\n%s", banner)
+	}
+	run := func(script string) string {
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Env = append(os.Environ(), "TOKEN="+token)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", script, err, out)
+		}
+		return string(out)
+	}
+	if out := run(post); !strings.Contains(out, `"status":"accepted"`) {
+		t.Fatalf("printed POST was not accepted: %s", out)
+	}
+	if out := run(get); !strings.Contains(out, `"deployment_record_id":"deployment-quickstart-1"`) {
+		t.Fatalf("printed GET does not show the deployment: %s", out)
+	}
+
+	tokenOut := &syncBuffer{}
+	tokenEnv := env
+	tokenEnv.Stdout = tokenOut
+	if code := cli.Main(context.Background(), []string{"dev", "token", "--dir", dir, "--repository", "example/app"}, tokenEnv); code != 0 {
+		t.Fatalf("dev token exited %d: %s", code, stderr)
+	}
+	apiURL := regexp.MustCompile(`API +(\S+)`).FindStringSubmatch(banner)[1]
+	req, _ := http.NewRequest("GET", apiURL+"/v1/deployments/deployment-quickstart-1", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(tokenOut.String()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("dev token rejected: %d %s", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("quickstart exited %d after cancel (want a clean drain):\n%s", code, stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("quickstart did not stop")
+	}
+}
