@@ -62,14 +62,14 @@ actions = ["deployment.read", "deployment.write"]
 `
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlstore.Store
 	issuer *oidctest.Issuer
 	srv    *httptest.Server
 	api    *api.API
 }
 
-func newHarness(t *testing.T, url string) *harness {
+func newHarness(t testing.TB, url string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})

@@ -50,10 +50,24 @@ var recordKeys = map[string]bool{
 type effect func(ctx context.Context, tx store.Tx) (records map[string]string, result any, err error)
 
 // accept runs a write for an authenticated identity. With an
-// Idempotency-Key, the key is looked up inside the same serialized
-// transaction as the write, so concurrent duplicates produce exactly one
-// effect: the first commits its record and response, the rest replay it.
+// Idempotency-Key, the key is looked up in the same transaction as the
+// write and its record is inserted there too, under a unique index: of
+// concurrent duplicates exactly one commits its effect; the others fail on
+// the index, roll their effect back, and retry into a replay.
 func (a *API) accept(ctx context.Context, route string, id authn.Identity, in *writeInput, run effect) (*acceptedOutput, error) {
+	out, err := a.acceptOnce(ctx, route, id, in, run)
+	if errors.Is(err, store.ErrConflict) && strings.TrimSpace(in.IdempotencyKey) != "" {
+		// A concurrent duplicate committed the same key first; this
+		// attempt's effect rolled back with it. Retry to replay (or 409).
+		out, err = a.acceptOnce(ctx, route, id, in, run)
+	}
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	return out, nil
+}
+
+func (a *API) acceptOnce(ctx context.Context, route string, id authn.Identity, in *writeInput, run effect) (*acceptedOutput, error) {
 	key := strings.TrimSpace(in.IdempotencyKey)
 	var out *acceptedOutput
 	err := a.deps.Store.Update(ctx, func(tx store.Tx) error {
@@ -101,10 +115,7 @@ func (a *API) accept(ctx context.Context, route string, id authn.Identity, in *w
 			ResponsePayload:    payload,
 		})
 	})
-	if err != nil {
-		return nil, a.fail(ctx, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // replay rebuilds a stored response under this request's trace id.

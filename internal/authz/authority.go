@@ -101,8 +101,8 @@ func ReadActive(ctx context.Context, r store.Reader) (Active, error) {
 // Seed writes bootstrap as the first active record when the store has
 // none, and returns the policy in force either way (seeded reports which).
 // Once any active record exists the bootstrap policy no longer matters.
-// The check is repeated inside the write transaction, which serializes with
-// every other writer, so replicas starting together seed exactly once.
+// The check is repeated inside the write transaction under the policy lock,
+// so replicas starting together seed exactly once.
 func (a *Authority) Seed(ctx context.Context, bootstrap Policy, label string) (act Active, seeded bool, err error) {
 	if !strings.HasPrefix(label, BootstrapLabelPrefix) {
 		return Active{}, false, fmt.Errorf("seed authz policy: source label %q must start with %q", label, BootstrapLabelPrefix)
@@ -111,6 +111,9 @@ func (a *Authority) Seed(ctx context.Context, bootstrap Policy, label string) (a
 		return act, false, err
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if err := LockPolicy(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := ReadActive(ctx, tx)
 		if !errors.Is(err, ErrNoPolicy) {
 			act = cur
@@ -133,6 +136,14 @@ func (a *Authority) Seed(ctx context.Context, bootstrap Policy, label string) (a
 	return act, seeded, nil
 }
 
+// LockPolicy serializes policy read-modify-writes (seed, import, grants,
+// removals) across writers and replicas. Call it in the write transaction
+// before ReadActive, so two concurrent grants cannot both build on the same
+// version and lose one rule.
+func LockPolicy(ctx context.Context, tx store.Tx) error {
+	return tx.Lock(ctx, "authz_policy")
+}
+
 // Write stores policy as a new active record in tx; see WriteAudited.
 func (a *Authority) Write(ctx context.Context, tx store.Tx, policy Policy, source string, audit json.RawMessage) (record.AuthzPolicyRecord, error) {
 	return a.WriteAudited(ctx, tx, policy, source, func(record.AuthzPolicyRecord) (json.RawMessage, error) { return audit, nil })
@@ -150,6 +161,9 @@ func (a *Authority) Write(ctx context.Context, tx store.Tx, policy Policy, sourc
 func (a *Authority) WriteAudited(ctx context.Context, tx store.Tx, policy Policy, source string, audit func(record.AuthzPolicyRecord) (json.RawMessage, error)) (record.AuthzPolicyRecord, error) {
 	if strings.TrimSpace(source) == "" {
 		return record.AuthzPolicyRecord{}, errors.New("write authz policy: source is required")
+	}
+	if err := LockPolicy(ctx, tx); err != nil {
+		return record.AuthzPolicyRecord{}, err
 	}
 	if err := policy.Validate(); err != nil {
 		return record.AuthzPolicyRecord{}, fmt.Errorf("write authz policy: %w", err)
@@ -219,6 +233,9 @@ func RecordID(updatedAt, policySHA256 string) string {
 // the current record). It is how operators replace policy from a TOML file.
 func (a *Authority) Import(ctx context.Context, policy Policy, sourceLabel string) (rec record.AuthzPolicyRecord, changed bool, err error) {
 	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if err := LockPolicy(ctx, tx); err != nil {
+			return err
+		}
 		prev, err := ReadActive(ctx, tx)
 		if err != nil && !errors.Is(err, ErrNoPolicy) {
 			return err

@@ -148,7 +148,10 @@ func (s *Service) TupleFromDeployment(ctx context.Context, recordID string) (rec
 	return tuple, nil
 }
 
-func requireInventoryAt(ctx context.Context, tx store.Reader, context, instance, deploymentID string) error {
+func requireInventoryAt(ctx context.Context, tx store.Tx, context, instance, deploymentID string) error {
+	if err := lockLane(ctx, tx, context, instance); err != nil {
+		return err
+	}
 	inv, err := tx.InventoryGet(ctx, context, instance)
 	if errors.Is(err, store.ErrNotFound) {
 		return refused("lane %s/%s has no inventory; record its deployment first", context, instance)

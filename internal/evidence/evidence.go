@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/launchplane/launchplane/internal/record"
@@ -84,6 +85,9 @@ func (s *Service) IngestBackupGate(ctx context.Context, g record.BackupGate) err
 
 // IngestBackupGateTx is IngestBackupGate inside the caller's transaction.
 func (s *Service) IngestBackupGateTx(ctx context.Context, tx store.Tx, g record.BackupGate) error {
+	if err := tx.Lock(ctx, "backup_gate:"+g.RecordID); err != nil {
+		return err
+	}
 	prev, err := tx.BackupGateGet(ctx, g.RecordID)
 	switch {
 	case err == nil:
@@ -139,6 +143,9 @@ func (s *Service) IngestDeploymentTx(ctx context.Context, tx store.Tx, d record.
 	if err := d.Validate(); err != nil {
 		return DeploymentResult{}, err
 	}
+	if err := tx.Lock(ctx, "deployment:"+d.RecordID); err != nil {
+		return DeploymentResult{}, err
+	}
 	prev, err := tx.DeploymentGet(ctx, d.RecordID)
 	switch {
 	case err == nil:
@@ -162,6 +169,9 @@ func (s *Service) IngestDeploymentTx(ctx context.Context, tx store.Tx, d record.
 // promotion p when set) if the rules allow, and reports what it did.
 func (s *Service) refreshInventory(ctx context.Context, tx store.Tx, d record.Deployment, p *record.Promotion) (Outcome, error) {
 	out := Outcome{RecordID: InventoryRecordID(d.Context, d.Instance)}
+	if err := lockLane(ctx, tx, d.Context, d.Instance); err != nil {
+		return Outcome{}, err
+	}
 	current, err := tx.InventoryGet(ctx, d.Context, d.Instance)
 	var cur *record.Inventory
 	switch {
@@ -211,4 +221,10 @@ func replaces(cur *record.Inventory, d record.Deployment, p *record.Promotion) (
 			d.RecordID, record.FormatTime(candidate), cur.DeploymentRecordID, record.FormatTime(current))
 	}
 	return true, ""
+}
+
+// lockLane serializes the read-decide-write of one lane's inventory and
+// tuple across concurrent writers (and replicas).
+func lockLane(ctx context.Context, tx store.Tx, context, instance string) error {
+	return tx.Lock(ctx, "lane:"+url.PathEscape(context)+"/"+url.PathEscape(instance))
 }

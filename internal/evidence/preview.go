@@ -24,6 +24,9 @@ type PreviewGenerationResult struct {
 // the evidence must then carry canonical_url).
 func (s *Service) IngestPreviewGenerationTx(ctx context.Context, tx store.Tx, ev record.PreviewGenerationEvidence, baseURL string) (PreviewGenerationResult, error) {
 	id := record.PreviewID(ev.Preview.Context, ev.Preview.AnchorRepo, ev.Preview.AnchorPRNumber)
+	if err := tx.Lock(ctx, "preview:"+id); err != nil {
+		return PreviewGenerationResult{}, err
+	}
 	existing, err := optional(tx.PreviewGet(ctx, id))
 	if err != nil {
 		return PreviewGenerationResult{}, err
@@ -56,6 +59,9 @@ type PreviewDestroyedResult struct {
 func (s *Service) IngestPreviewDestroyedTx(ctx context.Context, tx store.Tx, ev record.PreviewDestroyedEvidence) (PreviewDestroyedResult, error) {
 	in := ev.Destroy
 	id := record.PreviewID(in.Context, in.AnchorRepo, in.AnchorPRNumber)
+	if err := tx.Lock(ctx, "preview:"+id); err != nil {
+		return PreviewDestroyedResult{}, err
+	}
 	existing, err := optional(tx.PreviewGet(ctx, id))
 	if err != nil {
 		return PreviewDestroyedResult{}, err

@@ -41,6 +41,9 @@ func (s *Service) IngestPromotionTx(ctx context.Context, tx store.Tx, p record.P
 		return PromotionResult{}, err
 	}
 	res := PromotionResult{PromotionRecordID: p.RecordID}
+	if err := tx.Lock(ctx, "promotion:"+p.RecordID); err != nil {
+		return PromotionResult{}, err
+	}
 	prev, err := tx.PromotionGet(ctx, p.RecordID)
 	switch {
 	case err == nil:

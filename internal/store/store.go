@@ -22,6 +22,8 @@ type Store interface {
 	Reader
 	// Update runs fn in one write transaction. Every Put inside it appends a
 	// ledger entry in the same transaction; an error from fn rolls all back.
+	// Writers run concurrently except where they Lock the same key; only
+	// the final ledger append is serialized across all of them.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Backend names the engine: "postgres" or "sqlite".
 	Backend() string
@@ -60,6 +62,12 @@ type Reader interface {
 // already be valid; Put re-validates and refuses invalid records.
 type Tx interface {
 	Reader
+	// Lock serializes this transaction with every other transaction that
+	// locks the same key, until both end. Read-modify-write rules (a lane's
+	// inventory, a policy version, a record's identity) take a lock on what
+	// they read before reading it. Engines that already run one writer at a
+	// time (SQLite) make it a no-op.
+	Lock(ctx context.Context, key string) error
 	// ArtifactPut stores an immutable manifest. Storing an identical manifest
 	// again is a no-op (created=false); a different one is ErrConflict.
 	ArtifactPut(ctx context.Context, m record.ArtifactManifest) (created bool, err error)

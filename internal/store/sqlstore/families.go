@@ -240,12 +240,28 @@ func (r reader) ReleaseTupleList(ctx context.Context, p store.ReleaseTupleListPa
 // txn implements store.Tx and collects the ledger entries of its writes.
 type txn struct {
 	reader
+	backend string
 	pending []pendingEntry
+}
+
+// Lock takes a transaction-scoped advisory lock on the key's 64-bit hash
+// (Postgres). SQLite runs one writer at a time, so there it is a no-op.
+func (t *txn) Lock(ctx context.Context, key string) error {
+	if t.backend != BackendPostgres {
+		return nil
+	}
+	if _, err := t.q.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
 }
 
 func (t *txn) ArtifactPut(ctx context.Context, m record.ArtifactManifest) (bool, error) {
 	if err := m.Validate(); err != nil {
 		return false, fmt.Errorf("write %s: %w", FamilyArtifact, err)
+	}
+	if err := t.Lock(ctx, "artifact:"+m.ArtifactID); err != nil {
+		return false, err
 	}
 	existing, err := t.ArtifactGet(ctx, m.ArtifactID)
 	switch {

@@ -30,27 +30,23 @@ func ledgerInsertSQL(n int) string {
 		(seq, family, record_key, payload_sha256, prev_hash, entry_hash, recorded_at) VALUES ` + strings.Join(values, ", ")
 }
 
-// lockLedgerHead starts every write transaction: it takes the writers' lock
-// and reads the chain head in one statement. On Postgres the row lock
-// serializes writers across replicas, and under READ COMMITTED a writer that
-// waited re-reads the row its predecessor updated, so it never links onto a
-// stale head. SQLite's BEGIN IMMEDIATE already holds the write lock.
-func lockLedgerHead(ctx context.Context, q querier, backend string) (ledger.Entry, error) {
+// appendLedger links the transaction's entries onto the chain head and
+// moves the head, as the transaction's last statements. Reading the head
+// row FOR UPDATE (on SQLite, BEGIN IMMEDIATE already holds the write lock)
+// serializes this short tail across writers on every replica: a writer that
+// waited re-reads the row its predecessor updated (READ COMMITTED), so it
+// never links onto a stale head.
+func appendLedger(ctx context.Context, q querier, backend string, pending []pendingEntry, recordedAt string) error {
+	if len(pending) == 0 {
+		return nil
+	}
 	query := ledgerHeadSQL
 	if backend == BackendPostgres {
 		query += " FOR UPDATE"
 	}
 	var head ledger.Entry
 	if err := q.QueryRowContext(ctx, query).Scan(&head.Seq, &head.EntryHash); err != nil {
-		return ledger.Entry{}, fmt.Errorf("lock ledger head: %w", err)
-	}
-	return head, nil
-}
-
-// appendLedger links the transaction's entries onto head and moves the head.
-func appendLedger(ctx context.Context, q querier, head ledger.Entry, pending []pendingEntry, recordedAt string) error {
-	if len(pending) == 0 {
-		return nil
+		return fmt.Errorf("lock ledger head: %w", err)
 	}
 	args := make([]any, 0, 7*len(pending))
 	for _, p := range pending {

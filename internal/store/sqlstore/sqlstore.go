@@ -150,15 +150,11 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 		}
 	}()
 	q := cachedQuerier{cache: s.stmts, db: s.db, tx: sqlTx}
-	head, err := lockLedgerHead(ctx, q, s.backend)
-	if err != nil {
-		return err
-	}
-	t := &txn{reader: reader{q: q}}
+	t := &txn{reader: reader{q: q}, backend: s.backend}
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := appendLedger(ctx, q, head, t.pending, record.FormatTime(s.now())); err != nil {
+	if err := appendLedger(ctx, q, s.backend, t.pending, record.FormatTime(s.now())); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
