@@ -323,3 +323,36 @@ func TestAuthorityWriteAndImport(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorityCache: with a TTL, writes through the same Authority show at
+// once; another writer's (another replica's) show after Forget or the TTL.
+func TestAuthorityCache(t *testing.T) {
+	eachEngine(t, func(t *testing.T, url string) {
+		s := openStore(t, url)
+		ctx := context.Background()
+		cached := NewAuthority(s, time.Now).WithCacheTTL(time.Hour)
+		other := NewAuthority(s, time.Now)
+		if _, _, err := cached.Seed(ctx, policyFor("acme/one"), "bootstrap-test"); err != nil {
+			t.Fatal(err)
+		}
+		if repo, _ := activeRepo(t, cached); repo != "acme/one" {
+			t.Fatalf("seeded policy not active: %s", repo)
+		}
+		if _, _, err := other.Import(ctx, policyFor("acme/two"), "cli:import-toml"); err != nil {
+			t.Fatal(err)
+		}
+		if repo, _ := activeRepo(t, cached); repo != "acme/one" {
+			t.Errorf("within the TTL the cache should still answer acme/one, got %s", repo)
+		}
+		cached.Forget()
+		if repo, _ := activeRepo(t, cached); repo != "acme/two" {
+			t.Errorf("after Forget the other writer's policy should rule, got %s", repo)
+		}
+		if _, _, err := cached.Import(ctx, policyFor("acme/three"), "cli:import-toml"); err != nil {
+			t.Fatal(err)
+		}
+		if repo, _ := activeRepo(t, cached); repo != "acme/three" {
+			t.Errorf("a write through the cached Authority must show at once, got %s", repo)
+		}
+	})
+}

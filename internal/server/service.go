@@ -94,7 +94,9 @@ func RunService(ctx context.Context, cfg ServiceConfig) error {
 		return err
 	}
 	defer s.Close()
-	authority := authz.NewAuthority(s, cfg.Now)
+	// A one-second cache keeps the policy read off every request; grants
+	// through this replica drop it at once, other replicas' within a second.
+	authority := authz.NewAuthority(s, cfg.Now).WithCacheTTL(time.Second)
 	active, seeded, err := authority.Seed(ctx, bootstrap, label)
 	if err != nil {
 		return err
