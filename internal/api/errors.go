@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
@@ -27,6 +28,8 @@ const (
 	CodeConflict               = "conflict"
 	CodeRequestTooLarge        = "request_too_large"
 	CodeAuthzPolicyUnavailable = "authz_policy_unavailable"
+	CodeDatabaseRequired       = "database_required"
+	CodeReasonRequired         = "reason_required"
 	CodeInternal               = "internal_error"
 )
 
@@ -111,8 +114,13 @@ func (a *API) fail(ctx context.Context, err error) error {
 		return newError(ctx, http.StatusUnauthorized, CodeAuthenticationNeeded, "A valid bearer token is required.")
 	case errors.Is(err, errDenied):
 		return newError(ctx, http.StatusForbidden, CodeAuthorizationDenied, "No authorization rule allows this request.")
-	case errors.Is(err, ErrPolicyUnavailable):
+	case errors.Is(err, ErrPolicyUnavailable), errors.Is(err, authz.ErrNoPolicy):
 		return newError(ctx, http.StatusServiceUnavailable, CodeAuthzPolicyUnavailable, "No active authorization policy.")
+	case errors.Is(err, authz.ErrLastPolicyAdmin):
+		return newError(ctx, http.StatusConflict, CodeConflict,
+			"Removal refused: it would leave no principal able to administer authz policy (authz_policy_grant.write on launchplane/launchplane).")
+	case errors.Is(err, authz.ErrInvalidRequest):
+		return newError(ctx, http.StatusBadRequest, CodeInvalidRequest, "Request payload failed validation.")
 	case errors.Is(err, errIdempotencyReused):
 		return newError(ctx, http.StatusConflict, CodeIdempotencyKeyReused, "Idempotency-Key was already used with a different request body.")
 	case errors.Is(err, store.ErrNotFound):

@@ -74,7 +74,8 @@ policy (*.example.toml, or carrying the example marker) is refused.`,
 	importTOML.Flags().StringVar(&label, "source-label", "cli:import-toml", "source recorded on the new policy record")
 	importTOML.MarkFlagRequired("policy-file")
 
-	return group("authz-policies", "Inspect and import authorization policy records", list, importTOML)
+	subs := append([]*cobra.Command{list, importTOML}, a.authzClientCommands()...)
+	return group("authz-policies", "Inspect and import authorization policy records; grant and remove rules through the service", subs...)
 }
 
 // renderAuthzPolicyCommand is "service render-authz-policy": it validates a
