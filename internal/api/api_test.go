@@ -81,7 +81,7 @@ func newHarness(t testing.TB, url string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authority := authz.NewAuthority(s, time.Now)
+	authority := authz.NewAuthority(s, time.Now).WithCacheTTL(time.Second) // as the service runs
 	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
 		t.Fatal(err)
 	}
