@@ -26,10 +26,11 @@ import (
 )
 
 const (
-	audience      = "launchplane-test"
-	workflowRef   = "acme/web/.github/workflows/deploy.yml@refs/heads/main"
-	adminWorkflow = "acme/ops/.github/workflows/authz.yml@refs/heads/main"
-	terminalToken = "terminal-agent-read-token-0123456789"
+	audience              = "launchplane-test"
+	workflowRef           = "acme/web/.github/workflows/deploy.yml@refs/heads/main"
+	adminWorkflow         = "acme/ops/.github/workflows/authz.yml@refs/heads/main"
+	terminalToken         = "terminal-agent-read-token-0123456789"
+	evidenceOperatorToken = "local-operator-evidence-token-0123456789"
 )
 
 // testPolicy lets acme/web write and read evidence for product web in cm
@@ -71,13 +72,18 @@ type harness struct {
 
 func newHarness(t testing.TB, url string) *harness {
 	t.Helper()
+	return newHarnessWithPolicy(t, url, testPolicy)
+}
+
+func newHarnessWithPolicy(t testing.TB, url, policyTOML string) *harness {
+	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(testPolicy))
+	policy, err := authz.DecodeTOML([]byte(policyTOML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +95,7 @@ func newHarness(t testing.TB, url string) *harness {
 	authenticator, err := authn.New(ctx, authn.Config{
 		Issuer: issuer.URL(), Audience: audience,
 		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
+		LocalOperator: &authn.StaticToken{Token: evidenceOperatorToken, Subject: "owner", TokenLabel: "write"},
 	})
 	if err != nil {
 		t.Fatal(err)

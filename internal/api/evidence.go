@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
 )
@@ -163,6 +164,11 @@ func (a *API) postEvidence(ctx context.Context, rt evidenceRoute, in *writeInput
 	id, err := a.authenticate(ctx, http.MethodPost)
 	if err != nil {
 		return nil, err
+	}
+	if id.Type != authn.TypeGitHubActions {
+		// Evidence comes from the workflows that produced it (service.md
+		// §1.5); owner-agent tokens are for the routes that allow them.
+		return nil, newError(ctx, http.StatusForbidden, CodeAuthorizationDenied, "Evidence routes accept GitHub Actions identities only.")
 	}
 	product, recordContext, run, err := rt.ingest(ctx, a, in.RawBody)
 	if err != nil {

@@ -41,7 +41,7 @@ type contextInput struct {
 
 type protectedInput struct {
 	Product string `query:"product" doc:"Product whose artifacts are protected (required)"`
-	Context string `query:"context" doc:"One context; omit for the whole product (needs a wildcard-context grant)"`
+	Context string `query:"context" doc:"The context whose protected artifacts to list (required until product profiles exist)"`
 }
 
 // RecentOperations is the body of GET /v1/contexts/{context}/operations/recent.
@@ -150,18 +150,20 @@ func (a *API) registerReads() {
 	huma.Register(a.huma, huma.Operation{
 		OperationID: "get-protected-artifacts", Method: http.MethodGet, Path: "/v1/artifacts/protected",
 		Summary:     "Artifacts registry cleanup must keep (artifact_protection.read on product/context)",
-		Description: "Without context the set spans every context and the caller needs a grant whose context pattern matches \"*\". Until product profiles exist, a product's contexts are not known, so the whole-product set covers every context.",
+		Description: "context is required for now: whole-product sets need product profiles, which record the contexts a product owns.",
 		Tags:        []string{"records"},
 	}, func(ctx context.Context, in *protectedInput) (*protectedOutput, error) {
 		product, scope := strings.TrimSpace(in.Product), strings.TrimSpace(in.Context)
 		if product == "" {
 			return nil, invalid(ctx, "Request payload failed validation: product is required.")
 		}
-		authzContext := scope
-		if authzContext == "" {
-			authzContext = "*"
+		if scope == "" {
+			// Which contexts a product owns comes from product profiles,
+			// which do not exist yet; answering for "every context" would
+			// show other products' artifacts. Fail closed until then.
+			return nil, invalid(ctx, "Request payload failed validation: context is required until product profiles record which contexts a product owns.")
 		}
-		if err := a.authorize(ctx, http.MethodGet, "artifact_protection.read", product, authzContext); err != nil {
+		if err := a.authorize(ctx, http.MethodGet, "artifact_protection.read", product, scope); err != nil {
 			return nil, err
 		}
 		set, err := a.deps.Evidence.ProtectedArtifacts(ctx, scope)

@@ -54,7 +54,25 @@ type effect func(ctx context.Context, tx store.Tx) (records map[string]string, r
 // write and its record is inserted there too, under a unique index: of
 // concurrent duplicates exactly one commits its effect; the others fail on
 // the index, roll their effect back, and retry into a replay.
+// MaxIdempotencyKeyLength bounds Idempotency-Key (printable ASCII).
+const MaxIdempotencyKeyLength = 255
+
+func validIdempotencyKey(key string) bool {
+	if len(key) > MaxIdempotencyKeyLength {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *API) accept(ctx context.Context, route string, id authn.Identity, in *writeInput, run effect) (*acceptedOutput, error) {
+	if key := strings.TrimSpace(in.IdempotencyKey); !validIdempotencyKey(key) {
+		return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)
+	}
 	out, err := a.acceptOnce(ctx, route, id, in, run)
 	if errors.Is(err, store.ErrConflict) && strings.TrimSpace(in.IdempotencyKey) != "" {
 		// A concurrent duplicate committed the same key first; this
@@ -161,6 +179,9 @@ func nested(field string, err error) error {
 	out := &record.ValidationError{Record: ve.Record, Problems: make([]record.FieldProblem, len(ve.Problems))}
 	for i, p := range ve.Problems {
 		out.Problems[i] = record.FieldProblem{Field: field + "." + p.Field, Message: p.Message}
+		if p.Public != "" {
+			out.Problems[i].Public = field + "." + p.Public
+		}
 	}
 	return out
 }

@@ -269,16 +269,19 @@ func (p Policy) checkRemoval(next Policy, matched int) (Policy, int, error) {
 	return next, matched, nil
 }
 
-// HasPolicyAdmin reports whether some rule could let a principal grant
-// authz_policy_grant.write on launchplane/launchplane: a rule whose
+// HasPolicyAdmin reports whether some workflow rule could let a principal
+// grant authz_policy_grant.write on launchplane/launchplane: a rule whose
 // products, contexts and actions admit that request (an empty selector
-// admits anything). Terminal-agent rules never count (those agents are
-// GET-only), nor do human rules limited to the read_only role (the action
-// is policy_admin class). Principal selectors are not judged: any rule is
-// assumed to have a principal that can satisfy it.
+// admits anything). Principal selectors are not judged: any rule is
+// assumed to have a workflow that can satisfy it. Human, owner-agent and
+// terminal-agent rules never count (see below).
 func HasPolicyAdmin(p Policy) bool {
 	q := query{p: &Principal{}, action: ActionPolicyGrantWrite, product: ProductLaunchplane, context: ContextLaunchplane}
-	for _, family := range []string{FamilyGitHubActions, FamilyGitHubHumans, FamilyLocalOperators, FamilyLocalAdmins} {
+	// Only workflow rules count. Human logins do not exist in this build and
+	// owner-agent tokens are optional configuration, so a policy whose only
+	// admin is a human or an agent rule cannot be administered through the
+	// service; counting them would let a removal lock everyone out.
+	for _, family := range []string{FamilyGitHubActions} {
 		found := false
 		eachRule(&p, family, q, func(i int, sels []selector) bool {
 			if family == FamilyGitHubHumans {

@@ -181,9 +181,18 @@ func TestRemove(t *testing.T) {
 		{"last admin refused", Policy{SchemaVersion: 1, GitHubActions: fixturePolicy().GitHubActions}, func(p Policy) (Policy, int, error) {
 			return p.RemoveGitHubActions(fixturePolicy().GitHubActions[3])
 		}, 1, 4, ErrLastPolicyAdmin},
-		{"admin removable while another remains", fixturePolicy(), func(p Policy) (Policy, int, error) {
+		{"admin removable while another workflow admin remains", func() Policy {
+			p := fixturePolicy()
+			second := p.GitHubActions[3]
+			second.Repository = "acme/second-admin"
+			p.GitHubActions = append(p.GitHubActions, second)
+			return p
+		}(), func(p Policy) (Policy, int, error) {
 			return p.RemoveGitHubActions(fixturePolicy().GitHubActions[3])
-		}, 1, 3, nil},
+		}, 1, 4, nil},
+		{"a human or agent admin does not keep the policy administrable", fixturePolicy(), func(p Policy) (Policy, int, error) {
+			return p.RemoveGitHubActions(fixturePolicy().GitHubActions[3])
+		}, 1, 4, ErrLastPolicyAdmin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,13 +245,15 @@ func TestHasPolicyAdmin(t *testing.T) {
 		{"actions rule with product glob", Policy{GitHubActions: []GitHubActionsRule{{Repository: "a/b", Products: []string{"launch*"}, Actions: admin}}}, true},
 		{"actions rule for another product", Policy{GitHubActions: []GitHubActionsRule{{Repository: "a/b", Products: []string{"shop"}, Actions: admin}}}, false},
 		{"actions rule for another action", Policy{GitHubActions: []GitHubActionsRule{{Repository: "a/b", Actions: []string{"launchplane_service_deploy.execute"}}}}, false},
-		{"human admin", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Roles: []string{"admin"}, Actions: admin}}}, true},
-		{"human with any role", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Actions: admin}}}, true},
+		// No human login exists in this build and agent tokens are optional,
+		// so only workflow rules keep the policy administrable.
+		{"human admin does not count", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Roles: []string{"admin"}, Actions: admin}}}, false},
+		{"human with any role does not count", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Actions: admin}}}, false},
 		{"human read_only only", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Roles: []string{"read_only"}, Actions: admin}}}, false},
 		{"human product is exact", Policy{GitHubHumans: []GitHubHumanRule{{Logins: []string{"a"}, Products: []string{"launch*"}, Actions: admin}}}, false},
 		{"terminal agents never administer", Policy{TerminalAgents: []AgentRule{{Subjects: []string{"s"}, TokenLabels: []string{"l"}}}}, false},
-		{"local operator", Policy{LocalOperators: []AgentRule{{Subjects: []string{"s"}, TokenLabels: []string{"l"}, Contexts: []string{"*"}, Actions: admin}}}, true},
-		{"local admin without filters", Policy{LocalAdmins: []AgentRule{{}}}, true},
+		{"local operator does not count", Policy{LocalOperators: []AgentRule{{Subjects: []string{"s"}, TokenLabels: []string{"l"}, Contexts: []string{"*"}, Actions: admin}}}, false},
+		{"local admin does not count", Policy{LocalAdmins: []AgentRule{{}}}, false},
 	}
 	for _, tt := range tests {
 		if got := HasPolicyAdmin(tt.p); got != tt.want {

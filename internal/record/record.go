@@ -25,6 +25,9 @@ var ErrInvalid = errors.New("invalid record")
 type FieldProblem struct {
 	Field   string
 	Message string
+	// Public, when set, is the path to show untrusted callers: Field
+	// stripped of keys the caller chose (see FieldList).
+	Public string
 }
 
 // ValidationError lists every problem found in one record.
@@ -42,12 +45,18 @@ func (e *ValidationError) Error() string {
 }
 
 // FieldList names the offending fields, comma-separated, without the
-// messages (which may quote input values). The HTTP API returns only this.
+// messages (which may quote input values) and without keys the caller
+// chose (which could hold anything, a pasted secret included). The HTTP
+// API returns only this.
 func (e *ValidationError) FieldList() string {
 	fields := make([]string, 0, len(e.Problems))
 	for _, p := range e.Problems {
-		if !slices.Contains(fields, p.Field) {
-			fields = append(fields, p.Field)
+		name := p.Field
+		if p.Public != "" {
+			name = p.Public
+		}
+		if !slices.Contains(fields, name) {
+			fields = append(fields, name)
 		}
 	}
 	return strings.Join(fields, ", ")
@@ -63,6 +72,12 @@ type checker struct {
 }
 
 func newChecker(record string) *checker { return &checker{record: record} }
+
+// addPublic records a problem whose path contains caller-chosen keys;
+// public is the path without them.
+func (c *checker) addPublic(field, public, format string, args ...any) {
+	c.problems = append(c.problems, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...), Public: public})
+}
 
 func (c *checker) add(field, format string, args ...any) {
 	c.problems = append(c.problems, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -124,7 +139,7 @@ func decodeStrict(record string, data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(record, err)
+		return decodeError(record, reflect.TypeOf(v).Elem(), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &ValidationError{Record: record, Problems: []FieldProblem{{Field: "(body)", Message: "must hold exactly one JSON value"}}}
@@ -132,7 +147,7 @@ func decodeStrict(record string, data []byte, v any) error {
 	return nil
 }
 
-func decodeError(record string, err error) error {
+func decodeError(record string, t reflect.Type, err error) error {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		return err
@@ -146,13 +161,38 @@ func decodeError(record string, err error) error {
 		if field == "" {
 			field = "(body)"
 		}
-		problem = FieldProblem{Field: field, Message: "must be a JSON " + jsonKind(typeErr.Type.Kind().String()) + " (got " + typeErr.Value + ")"}
+		problem = FieldProblem{Field: field, Message: "must be a JSON " + jsonKind(typeErr.Type.Kind().String()) + " (got " + typeErr.Value + ")", Public: publicPath(t, field)}
 	case errors.As(err, &syntaxErr):
 		problem.Message = fmt.Sprintf("is not valid JSON (offset %d)", syntaxErr.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		problem.Message = "is empty or truncated"
 	}
 	return &ValidationError{Record: record, Problems: []FieldProblem{problem}}
+}
+
+// publicPath keeps the leading segments of a dotted field path that name
+// schema fields of t, dropping everything from the first map key on.
+func publicPath(t reflect.Type, field string) string {
+	var kept []string
+	for _, seg := range strings.Split(field, ".") {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			break
+		}
+		fields, _ := jsonFields(t)
+		ft, ok := fields[seg]
+		if !ok {
+			break
+		}
+		kept = append(kept, seg)
+		t = ft
+	}
+	if len(kept) == 0 {
+		return "(body)"
+	}
+	return strings.Join(kept, ".")
 }
 
 func jsonKind(goKind string) string {
@@ -239,39 +279,52 @@ func checkKeys(record string, data []byte, t reflect.Type) error {
 		return nil
 	}
 	c := newChecker(record)
-	walkKeys(c, "", doc, t)
-	walkValues(c, "", doc)
+	walkKeys(c, "", "", doc, t)
 	return c.err()
 }
 
-// walkValues refuses values the two engines would store differently: NUL
+// Paths in the walks come in two forms: path names the exact spot, keys
+// from the input included (for the CLI); public stops at the last field
+// whose name the schema fixes, so the HTTP API can name a field without
+// echoing a key a caller chose (which could be anything, even a secret).
+
+// checkValue refuses values the two engines would store differently: NUL
 // characters (Postgres rejects them in JSONB) and numbers in exponent or
 // negative-zero form (JSONB rewrites them, which would break payload hashes
 // and the immutability check). Records hold integers, so nothing valid is lost.
-func walkValues(c *checker, path string, v any) {
+func checkValue(c *checker, path, public string, v any) {
 	switch v := v.(type) {
 	case string:
 		if strings.ContainsRune(v, 0) {
-			c.add(orBody(path), "must not contain NUL characters")
+			c.addPublic(orBody(path), orBody(public), "must not contain NUL characters")
 		}
 	case json.Number:
 		n := string(v)
 		negativeZero := strings.HasPrefix(n, "-") && strings.Trim(n, "-0.") == ""
 		if strings.ContainsAny(n, "eE") || negativeZero {
-			c.add(orBody(path), "numbers must be written without exponents or negative zero")
+			c.addPublic(orBody(path), orBody(public), "numbers must be written without exponents or negative zero")
 		}
+	}
+}
+
+// walkValues applies checkValue to a subtree the schema does not describe
+// (a json.RawMessage field); every key in it is caller-chosen.
+func walkValues(c *checker, path, public string, v any) {
+	switch v := v.(type) {
 	case map[string]any:
 		for _, key := range sortedAnyKeys(v) {
 			if strings.ContainsRune(key, 0) {
-				c.add(orBody(path), "keys must not contain NUL characters")
+				c.addPublic(orBody(path), orBody(public), "keys must not contain NUL characters")
 				continue
 			}
-			walkValues(c, join(path, key), v[key])
+			walkValues(c, join(path, key), public, v[key])
 		}
 	case []any:
 		for i, item := range v {
-			walkValues(c, fmt.Sprintf("%s[%d]", path, i), item)
+			walkValues(c, fmt.Sprintf("%s[%d]", path, i), public, item)
 		}
+	default:
+		checkValue(c, path, public, v)
 	}
 }
 
@@ -284,19 +337,21 @@ func orBody(path string) string {
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
 
-func walkKeys(c *checker, path string, v any, t reflect.Type) {
+// walkKeys walks the document along the Go type it will fill.
+func walkKeys(c *checker, path, public string, v any, t reflect.Type) {
 	if t == rawMessageType {
+		walkValues(c, path, public, v)
 		return
 	}
 	if t.Kind() == reflect.Pointer {
 		if v != nil {
-			walkKeys(c, path, v, t.Elem())
+			walkKeys(c, path, public, v, t.Elem())
 		}
 		return
 	}
 	if v == nil {
 		if path != "" {
-			c.add(path, "must not be null")
+			c.addPublic(path, public, "must not be null")
 		}
 		return
 	}
@@ -315,23 +370,29 @@ func walkKeys(c *checker, path string, v any, t reflect.Type) {
 		for _, key := range sortedAnyKeys(obj) {
 			field, ok := fields[key]
 			if !ok {
-				c.add(join(path, key), "is not a known field")
+				c.addPublic(join(path, key), orBody(public)+" (unknown field)", "is not a known field")
 				continue
 			}
-			walkKeys(c, join(path, key), obj[key], field)
+			walkKeys(c, join(path, key), join(public, key), obj[key], field)
 		}
 	case reflect.Map:
 		if obj, ok := v.(map[string]any); ok {
 			for _, key := range sortedAnyKeys(obj) {
-				walkKeys(c, join(path, key), obj[key], t.Elem())
+				if strings.ContainsRune(key, 0) {
+					c.addPublic(orBody(path), orBody(public), "keys must not contain NUL characters")
+					continue
+				}
+				walkKeys(c, join(path, key), public, obj[key], t.Elem())
 			}
 		}
 	case reflect.Slice:
 		if list, ok := v.([]any); ok {
 			for i, item := range list {
-				walkKeys(c, fmt.Sprintf("%s[%d]", path, i), item, t.Elem())
+				walkKeys(c, fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%s[%d]", public, i), item, t.Elem())
 			}
 		}
+	default:
+		checkValue(c, path, public, v)
 	}
 }
 

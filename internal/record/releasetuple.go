@@ -79,7 +79,7 @@ func (t *ReleaseTuple) Validate() error {
 		if strings.TrimSpace(repo) == "" {
 			c.add("repo_shas", "repository names must not be blank")
 		} else if sha := t.RepoSHAs[repo]; !IsExactSHA(sha) {
-			c.add("repo_shas."+repo, "must be an exact 7-40 character hex SHA (got %q)", sha)
+			c.addPublic("repo_shas."+repo, "repo_shas", "must be an exact 7-40 character hex SHA (got %q)", sha)
 		}
 	}
 	t.ImageRepository = trim(t.ImageRepository)

@@ -49,6 +49,10 @@ func TestDrainOnShutdown(t *testing.T) {
 		slowDone <- string(b)
 	}()
 	<-started
+	odd, _ := http.NewRequest("M4ZE", base+"/fast", nil)
+	if resp, err := http.DefaultClient.Do(odd); err == nil {
+		resp.Body.Close()
+	}
 	metrics, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +61,9 @@ func TestDrainOnShutdown(t *testing.T) {
 	metrics.Body.Close()
 	if !strings.Contains(string(body), `launchplane_http_requests_total{code="200",method="GET",route="/fast"} 1`) {
 		t.Errorf("metrics did not count the request:\n%s", body)
+	}
+	if strings.Contains(string(body), "M4ZE") || !strings.Contains(string(body), `method="other"`) {
+		t.Errorf("an arbitrary method must not become its own label value:\n%s", body)
 	}
 	cancel()
 	if got := <-slowDone; got != "done" {
