@@ -3,6 +3,7 @@ package authn
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,6 +57,10 @@ func (c Config) Validate() error {
 		problems = append(problems, errors.New("issuer is required"))
 	} else if u, err := url.Parse(c.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		problems = append(problems, fmt.Errorf("issuer %q is not an http(s) URL", c.Issuer))
+	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		// Discovery and keys over plain HTTP can be swapped in transit;
+		// only a local development issuer may use it.
+		problems = append(problems, fmt.Errorf("issuer %q must use https (plain http is allowed only on loopback)", c.Issuer))
 	}
 	seen := map[string]string{}
 	for _, st := range c.staticTokens() {
@@ -109,4 +114,12 @@ func (c Config) staticTokens() []namedToken {
 		{"local operator", TypeLocalOperator, c.LocalOperator},
 		{"terminal agent", TypeTerminalAgent, c.TerminalAgent},
 	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -34,6 +34,7 @@ func TestConfigValidate(t *testing.T) {
 		{"blank audience", with(func(c *authn.Config) { c.Audience = "  " }), []string{"audience is required"}},
 		{"issuer not a URL", with(func(c *authn.Config) { c.Issuer = "token.actions.githubusercontent.com" }), []string{"is not an http(s) URL"}},
 		{"issuer wrong scheme", with(func(c *authn.Config) { c.Issuer = "ftp://issuer.example" }), []string{"is not an http(s) URL"}},
+		{"plain http issuer off loopback", with(func(c *authn.Config) { c.Issuer = "http://issuer.example" }), []string{"must use https"}},
 		{"admin without subject", with(func(c *authn.Config) { c.LocalAdmin.Subject = "" }),
 			[]string{"local admin subject is required"}},
 		{"operator without label", with(func(c *authn.Config) { c.LocalOperator.TokenLabel = " " }),
