@@ -84,35 +84,9 @@ func (s *Service) IngestBackupGate(ctx context.Context, g record.BackupGate) err
 }
 
 // IngestBackupGateTx is IngestBackupGate inside the caller's transaction.
+// The store refuses to move an existing gate id to another lane.
 func (s *Service) IngestBackupGateTx(ctx context.Context, tx store.Tx, g record.BackupGate) error {
-	if err := tx.Lock(ctx, "backup_gate:"+g.RecordID); err != nil {
-		return err
-	}
-	prev, err := tx.BackupGateGet(ctx, g.RecordID)
-	switch {
-	case err == nil:
-		if err := sameEvent("backup gate", g.RecordID, laneOf(prev.Context, prev.Instance, ""), laneOf(g.Context, g.Instance, "")); err != nil {
-			return err
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
 	return tx.BackupGatePut(ctx, g)
-}
-
-// laneOf names what a history record is about, for the identity check.
-func laneOf(context, instance, artifactID string) string {
-	return fmt.Sprintf("%s/%s artifact %q", context, instance, artifactID)
-}
-
-// sameEvent refuses to rewrite a history record so that it describes a
-// different lane or artifact: re-sending evidence (a pending gate completed,
-// corrected health) keeps the id, a different event needs a new id.
-func sameEvent(kind, id, stored, incoming string) error {
-	if stored == incoming {
-		return nil
-	}
-	return fmt.Errorf("%s %s is stored for %s; evidence for %s needs its own record_id: %w", kind, id, stored, incoming, store.ErrConflict)
 }
 
 // DeploymentResult is the outcome of deployment evidence.
@@ -141,18 +115,6 @@ func (s *Service) IngestDeployment(ctx context.Context, d record.Deployment) (De
 // for callers (the HTTP API's idempotency) that add writes of their own.
 func (s *Service) IngestDeploymentTx(ctx context.Context, tx store.Tx, d record.Deployment) (DeploymentResult, error) {
 	if err := d.Validate(); err != nil {
-		return DeploymentResult{}, err
-	}
-	if err := tx.Lock(ctx, "deployment:"+d.RecordID); err != nil {
-		return DeploymentResult{}, err
-	}
-	prev, err := tx.DeploymentGet(ctx, d.RecordID)
-	switch {
-	case err == nil:
-		if err := sameEvent("deployment", d.RecordID, laneOf(prev.Context, prev.Instance, prev.ArtifactID()), laneOf(d.Context, d.Instance, d.ArtifactID())); err != nil {
-			return DeploymentResult{}, err
-		}
-	case !errors.Is(err, store.ErrNotFound):
 		return DeploymentResult{}, err
 	}
 	if err := tx.DeploymentPut(ctx, d); err != nil {

@@ -41,19 +41,6 @@ func (s *Service) IngestPromotionTx(ctx context.Context, tx store.Tx, p record.P
 		return PromotionResult{}, err
 	}
 	res := PromotionResult{PromotionRecordID: p.RecordID}
-	if err := tx.Lock(ctx, "promotion:"+p.RecordID); err != nil {
-		return PromotionResult{}, err
-	}
-	prev, err := tx.PromotionGet(ctx, p.RecordID)
-	switch {
-	case err == nil:
-		stored := laneOf(prev.Context, prev.FromInstance+"->"+prev.ToInstance, prev.ArtifactID())
-		if err := sameEvent("promotion", p.RecordID, stored, laneOf(p.Context, p.FromInstance+"->"+p.ToInstance, p.ArtifactID())); err != nil {
-			return PromotionResult{}, err
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		return PromotionResult{}, err
-	}
 	if p.DeploymentRecordID == "" {
 		res.Inventory = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}
 		res.ReleaseTuple = Outcome{Action: ActionSkipped, Reason: "promotion has no deployment_record_id linkage"}

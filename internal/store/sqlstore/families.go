@@ -44,8 +44,9 @@ var artifacts = newFamily(family[record.ArtifactManifest]{
 
 var backupGates = newFamily(family[record.BackupGate]{
 	name: FamilyBackupGate, table: "launchplane_backup_gates", keys: 1,
-	columns: []string{"record_id", "context", "instance", "created_at", "status"},
-	order:   "created_at DESC, record_id DESC",
+	columns:  []string{"record_id", "context", "instance", "created_at", "status"},
+	identity: []string{"context", "instance"},
+	order:    "created_at DESC, record_id DESC",
 	row: func(g *record.BackupGate) []any {
 		return []any{g.RecordID, g.Context, g.Instance, sortTime(g.CreatedAt), g.Status}
 	},
@@ -55,8 +56,9 @@ var backupGates = newFamily(family[record.BackupGate]{
 
 var deployments = newFamily(family[record.Deployment]{
 	name: FamilyDeployment, table: "launchplane_deployments", keys: 1,
-	columns: []string{"record_id", "context", "instance", "artifact_id", "source_git_ref", "deploy_started_at", "deploy_finished_at"},
-	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
+	columns:  []string{"record_id", "context", "instance", "artifact_id", "source_git_ref", "deploy_started_at", "deploy_finished_at"},
+	identity: []string{"context", "instance", "artifact_id"},
+	order:    "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
 	row: func(d *record.Deployment) []any {
 		return []any{d.RecordID, d.Context, d.Instance, d.ArtifactID(), d.SourceGitRef, sortTime(d.Deploy.StartedAt), sortTime(d.Deploy.FinishedAt)}
 	},
@@ -66,8 +68,9 @@ var deployments = newFamily(family[record.Deployment]{
 
 var promotions = newFamily(family[record.Promotion]{
 	name: FamilyPromotion, table: "launchplane_promotions", keys: 1,
-	columns: []string{"record_id", "context", "from_instance", "to_instance", "artifact_id", "deploy_started_at", "deploy_finished_at"},
-	order:   "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
+	columns:  []string{"record_id", "context", "from_instance", "to_instance", "artifact_id", "deploy_started_at", "deploy_finished_at"},
+	identity: []string{"context", "from_instance", "to_instance", "artifact_id"},
+	order:    "deploy_finished_at DESC, deploy_started_at DESC, record_id DESC",
 	row: func(p *record.Promotion) []any {
 		return []any{p.RecordID, p.Context, p.FromInstance, p.ToInstance, p.ArtifactID(), sortTime(p.Deploy.StartedAt), sortTime(p.Deploy.FinishedAt)}
 	},

@@ -34,6 +34,10 @@ type family[T any] struct {
 	// unledgered families are bookkeeping, not evidence: writes append no
 	// ledger entry and verification skips them.
 	unledgered bool
+	// identity lists promoted columns a stored record keeps for life: an
+	// upsert that would change any of them updates nothing and is
+	// store.ErrConflict (history records cannot move to another lane).
+	identity []string
 
 	getSQL    string // set by newFamily
 	upsertSQL string // set by newFamily
@@ -59,6 +63,13 @@ func newFamily[T any](f family[T]) *family[T] {
 	f.upsertSQL = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
 		f.table, strings.Join(cols, ", "), strings.Join(params, ", "),
 		strings.Join(f.columns[:f.keys], ", "), strings.Join(sets, ", "))
+	if len(f.identity) > 0 {
+		same := make([]string, len(f.identity))
+		for i, c := range f.identity {
+			same[i] = f.table + "." + c + " = excluded." + c
+		}
+		f.upsertSQL += " WHERE " + strings.Join(same, " AND ")
+	}
 	return &f
 }
 
@@ -150,8 +161,18 @@ func putRecord[T any](ctx context.Context, t *txn, f *family[T], v T) error {
 	vals := f.row(&v)
 	key := f.recordKey(vals)
 	args := append(vals, string(payload))
-	if _, err := t.q.ExecContext(ctx, f.upsertSQL, args...); err != nil {
+	res, err := t.q.ExecContext(ctx, f.upsertSQL, args...)
+	if err != nil {
 		return fmt.Errorf("write %s %s: %w", f.name, key, err)
+	}
+	if len(f.identity) > 0 {
+		// The identity guard turns a changed identity into a no-op update.
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("write %s %s: %w", f.name, key, err)
+		} else if n == 0 {
+			return fmt.Errorf("%s %s is stored for another %s; a different event needs its own record_id: %w",
+				f.name, key, strings.Join(f.identity, "/"), store.ErrConflict)
+		}
 	}
 	if !f.unledgered {
 		t.pending = append(t.pending, pendingEntry{family: f.name, key: key, payloadSHA: canonical.SHA256(payload)})

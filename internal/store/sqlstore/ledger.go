@@ -53,6 +53,16 @@ func appendLedger(ctx context.Context, q querier, backend string, pending []pend
 		head = ledger.Next(head, p.family, p.key, p.payloadSHA, recordedAt)
 		args = append(args, head.Seq, head.Family, head.RecordKey, head.PayloadSHA256, head.PrevHash, head.EntryHash, head.RecordedAt)
 	}
+	if backend == BackendPostgres {
+		// One round trip: the head moves in the same statement.
+		args = append(args, head.Seq, head.EntryHash)
+		n := len(args)
+		query := fmt.Sprintf("WITH moved AS (UPDATE launchplane_evidence_ledger_head SET seq = $%d, entry_hash = $%d WHERE id = 1) ", n-1, n) + ledgerInsertSQL(len(pending))
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("append ledger: %w", err)
+		}
+		return nil
+	}
 	if _, err := q.ExecContext(ctx, ledgerInsertSQL(len(pending)), args...); err != nil {
 		return fmt.Errorf("append ledger: %w", err)
 	}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuthzPolicyVersions", testAuthzPolicies},
 		{"IdempotencyRecords", testIdempotency},
 		{"Previews", testPreviews},
+		{"HistoryIdentityIsFixed", testHistoryIdentity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -460,5 +461,47 @@ func testPreviews(t *testing.T, s store.Store) {
 	err = s.Update(ctx, func(tx store.Tx) error { return tx.PreviewGenerationPut(ctx, dup) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("two generations with one sequence: got %v, want ErrConflict", err)
+	}
+}
+
+func testHistoryIdentity(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	d := recordtest.Deployment("dep-1", "cm", "testing", "art-1", "2026-04-16T08:00:00Z")
+	put(t, s, func(tx store.Tx) error { return tx.DeploymentPut(ctx, d) })
+	// Same event re-sent with new evidence: allowed.
+	d.Deploy.Status = record.StatusFail
+	put(t, s, func(tx store.Tx) error { return tx.DeploymentPut(ctx, d) })
+	moved := []func(tx store.Tx) error{
+		func(tx store.Tx) error { m := d; m.Instance = "prod"; return tx.DeploymentPut(ctx, m) },
+		func(tx store.Tx) error {
+			m := d
+			m.ArtifactIdentity = &record.ArtifactIdentity{ArtifactID: "art-9", ManifestVersion: 1}
+			return tx.DeploymentPut(ctx, m)
+		},
+		func(tx store.Tx) error {
+			g := recordtest.BackupGate("gate-1", "cm", "prod", "2026-04-16T08:00:00Z")
+			if err := tx.BackupGatePut(ctx, g); err != nil {
+				return err
+			}
+			g.Context = "opw"
+			return tx.BackupGatePut(ctx, g)
+		},
+		func(tx store.Tx) error {
+			p := recordtest.Promotion("promo-1", "cm", "testing", "prod", "art-1", "")
+			if err := tx.PromotionPut(ctx, p); err != nil {
+				return err
+			}
+			p.ToInstance = "staging"
+			return tx.PromotionPut(ctx, p)
+		},
+	}
+	for i, fn := range moved {
+		if err := s.Update(ctx, fn); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("identity change %d: got %v, want ErrConflict", i, err)
+		}
+	}
+	got, err := s.DeploymentGet(ctx, "dep-1")
+	if err != nil || got.Instance != "testing" || got.ArtifactID() != "art-1" || got.Deploy.Status != record.StatusFail {
+		t.Errorf("deployment after refused moves: %+v, %v", got, err)
 	}
 }
