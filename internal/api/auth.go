@@ -42,16 +42,38 @@ func (a *API) authorize(ctx context.Context, method, action, product, context st
 	return a.check(ctx, id, action, product, context)
 }
 
-// check asks the policy about an already authenticated identity.
+// check asks the policy about an already authenticated identity. A
+// denied workflow gets its own claims and the deciding policy's hash back.
 func (a *API) check(ctx context.Context, id authn.Identity, action, product, context string) error {
+	return a.decide(ctx, id, action, product, context, true)
+}
+
+// checkQuiet is check without denial diagnostics, for the policy routes,
+// whose responses never echo workflow refs or subjects (service.md §2.4).
+func (a *API) checkQuiet(ctx context.Context, id authn.Identity, action, product, context string) error {
+	return a.decide(ctx, id, action, product, context, false)
+}
+
+func (a *API) decide(ctx context.Context, id authn.Identity, action, product, context string, diagnose bool) error {
 	ok, err := a.deps.Authz.Allowed(ctx, id, action, product, context)
 	if err != nil {
 		return a.fail(ctx, err)
 	}
 	if !ok {
-		return a.fail(ctx, errDenied)
+		denied := newError(ctx, http.StatusForbidden, CodeAuthorizationDenied, "No authorization rule allows this request.")
+		// Workflows get their own claims back to fix a grant; agent
+		// subjects and labels are configuration and stay out.
+		if d, isDiagnoser := a.deps.Authz.(diagnoser); diagnose && isDiagnoser && id.Type == authn.TypeGitHubActions {
+			denied.Authz = d.Diagnostics(ctx, id)
+		}
+		return denied
 	}
 	return nil
+}
+
+// diagnoser is an Authorizer that can explain a denial.
+type diagnoser interface {
+	Diagnostics(ctx context.Context, id authn.Identity) any
 }
 
 // idempotencyScope is who an Idempotency-Key belongs to (service.md §1.3).

@@ -37,3 +37,13 @@ func Principal(id authn.Identity) authz.Principal {
 		TokenLabel:     id.TokenLabel,
 	}
 }
+
+// Diagnostics describes who the caller was taken to be and which policy
+// denied it; nil when the policy cannot be read.
+func (p PolicyAuthorizer) Diagnostics(ctx context.Context, id authn.Identity) any {
+	act, err := p.Authority.Active(ctx)
+	if err != nil {
+		return nil
+	}
+	return act.Diagnostics(Principal(id))
+}

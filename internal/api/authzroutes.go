@@ -207,7 +207,7 @@ func (a *API) postAuthzPolicy(ctx context.Context, rt authzRoute, in *writeInput
 	if req.reason == "" && ownerAgent(id) {
 		return nil, newError(ctx, http.StatusBadRequest, CodeReasonRequired, "Local operator and local admin writes require a reason.")
 	}
-	if err := a.check(ctx, id, authz.ActionPolicyGrantWrite, authz.ProductLaunchplane, authz.ContextLaunchplane); err != nil {
+	if err := a.checkQuiet(ctx, id, authz.ActionPolicyGrantWrite, authz.ProductLaunchplane, authz.ContextLaunchplane); err != nil {
 		return nil, err
 	}
 	if a.deps.Store == nil {
@@ -535,7 +535,7 @@ func (a *API) postAuthzExplain(ctx context.Context, in *explainInput) (*explainO
 	if err != nil {
 		return nil, a.fail(ctx, err)
 	}
-	if err := a.check(ctx, id, authz.ActionPolicyGrantWrite, authz.ProductLaunchplane, authz.ContextLaunchplane); err != nil {
+	if err := a.checkQuiet(ctx, id, authz.ActionPolicyGrantWrite, authz.ProductLaunchplane, authz.ContextLaunchplane); err != nil {
 		return nil, err
 	}
 	// The newest record, uncached: an administrator diagnosing a denial

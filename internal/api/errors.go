@@ -49,6 +49,9 @@ type Error struct {
 	Status  string      `json:"status"`
 	TraceID string      `json:"trace_id"`
 	Body    ErrorDetail `json:"error"`
+	// Authz explains an authorization denial (service.md §4.7): who the
+	// caller was taken to be and which policy decided. Never secrets.
+	Authz any `json:"authz,omitempty"`
 }
 
 // ErrorDetail is the code and safe message of a rejection.

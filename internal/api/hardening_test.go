@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,4 +125,18 @@ actions = ["deployment.write"]
 	if r.status != 403 || errorCode(r) != api.CodeAuthorizationDenied || h.deploymentCount() != 0 {
 		t.Errorf("local operator wrote evidence: %d %s (deployments %d)", r.status, r.raw, h.deploymentCount())
 	}
+}
+
+// TestDenialCarriesDiagnostics: a 403 says who the caller was taken to be
+// and which policy decided (service.md §4.7), so a workflow author can fix
+// the grant without access to the service.
+func TestDenialCarriesDiagnostics(t *testing.T) {
+	eachEngine(t, func(t *testing.T, h *harness) {
+		r := h.do("POST", "/v1/evidence/deployments", h.token("evil/repo", "evil/repo/.github/workflows/x.yml@refs/heads/main"), deploymentBody(t, "dep-1", "cm"))
+		diag, _ := r.body["authz"].(map[string]any)
+		identity, _ := diag["identity"].(map[string]any)
+		if r.status != 403 || identity["repository"] != "evil/repo" || identity["type"] != "github_actions" || len(fmt.Sprint(diag["policy_sha256"])) != 64 {
+			t.Errorf("denial diagnostics: %d %s", r.status, r.raw)
+		}
+	})
 }
