@@ -139,13 +139,17 @@ func (s *Store) Close() error {
 
 // Update runs fn in one write transaction and appends its ledger entries
 // before committing.
-func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		// Also on a panic in fn: an abandoned transaction would keep its
+		// locks (on SQLite, the database's write lock) until the pool
+		// noticed.
+		if !committed {
 			_ = sqlTx.Rollback()
 		}
 	}()
@@ -160,6 +164,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	committed = true
 	return nil
 }
 

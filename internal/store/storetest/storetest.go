@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -39,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotencyRecords", testIdempotency},
 		{"Previews", testPreviews},
 		{"HistoryIdentityIsFixed", testHistoryIdentity},
+		{"PanicRollsBack", testPanicRollsBack},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -503,5 +505,36 @@ func testHistoryIdentity(t *testing.T, s store.Store) {
 	got, err := s.DeploymentGet(ctx, "dep-1")
 	if err != nil || got.Instance != "testing" || got.ArtifactID() != "art-1" || got.Deploy.Status != record.StatusFail {
 		t.Errorf("deployment after refused moves: %+v, %v", got, err)
+	}
+}
+
+func testPanicRollsBack(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	func() {
+		defer func() { _ = recover() }()
+		_ = s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.DeploymentPut(ctx, recordtest.Deployment("dep-1", "cm", "testing", "art-1", "")); err != nil {
+				return err
+			}
+			panic("handler bug")
+		})
+	}()
+	// The panicked transaction must not hold the write lock or leave rows.
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(ctx, func(tx store.Tx) error {
+			return tx.DeploymentPut(ctx, recordtest.Deployment("dep-2", "cm", "testing", "art-1", ""))
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("write after a panicked transaction: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("write after a panicked transaction is blocked: the transaction was not rolled back")
+	}
+	if _, err := s.DeploymentGet(ctx, "dep-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("panicked write is visible: %v", err)
 	}
 }
