@@ -59,7 +59,18 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discover oidc issuer %s: %w", cfg.Issuer, err)
 	}
-	verifier := provider.Verifier(&oidc.Config{
+	var meta struct {
+		JWKSURL string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKSURL == "" {
+		return nil, fmt.Errorf("discover oidc issuer %s: no jwks_uri", cfg.Issuer)
+	}
+	minRefetch := cfg.JWKSMinRefetch
+	if minRefetch == 0 {
+		minRefetch = DefaultJWKSMinRefetch
+	}
+	keys := &keyCache{url: meta.JWKSURL, client: client, now: now, minRefetch: max(minRefetch, 0)}
+	verifier := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{
 		ClientID: cfg.Audience,
 		// Pinned rather than taken from discovery, so a discovery document
 		// cannot widen the accepted algorithms.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,9 @@ func config(iss *oidctest.Issuer) authn.Config {
 		LocalOperator: &authn.StaticToken{Token: operatorToken, Subject: "owner", TokenLabel: "local-owner-write"},
 		TerminalAgent: &authn.StaticToken{Token: agentToken, Subject: "owner", TokenLabel: "local-owner-read"},
 		Now:           clock,
+		// The clock is fixed, so refetch on every unknown key id here;
+		// TestJWKSRefetchIsThrottled covers the limit.
+		JWKSMinRefetch: -1,
 	}
 }
 
@@ -444,4 +448,87 @@ func TestSigningKeysUnavailable(t *testing.T) {
 	srv.Close()
 	id, err := auth.Authenticate(t.Context(), "GET", "Bearer "+tok)
 	wantUnauthenticated(t, id, err, "signing keys unavailable", tok, iss.URL())
+}
+
+// TestJWKSRefetchIsThrottled: tokens naming made-up key ids cannot make the
+// service fetch the JWKS once per request; a real rotation is picked up
+// once the minimum interval has passed.
+func TestJWKSRefetchIsThrottled(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return clock().Add(time.Duration(offset.Load())) }
+	iss := oidctest.StartWithClock(t, clock)
+	cfg := config(iss)
+	cfg.Now = now
+	cfg.JWKSMinRefetch = time.Minute
+	auth, err := authn.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func(attack oidctest.Attack) string {
+		t.Helper()
+		var tok string
+		var err error
+		if attack == "" {
+			tok, err = iss.Mint(defaultClaims())
+		} else {
+			tok, err = iss.MintHostile(attack, defaultClaims())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	if _, err := auth.Authenticate(t.Context(), "GET", "Bearer "+mint("")); err != nil {
+		t.Fatalf("first token: %v", err)
+	}
+	for range 20 {
+		if _, err := auth.Authenticate(t.Context(), "GET", "Bearer "+mint(oidctest.UnknownKey)); !errors.Is(err, authn.ErrUnauthenticated) {
+			t.Fatalf("unknown key accepted: %v", err)
+		}
+	}
+	if got := iss.KeySetRequests(); got != 1 {
+		t.Errorf("20 unknown key ids within the interval fetched the JWKS %d times, want 1 (the first, initial fetch)", got)
+	}
+	if _, err := iss.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	rotated := mint("")
+	if _, err := auth.Authenticate(t.Context(), "GET", "Bearer "+rotated); err == nil {
+		t.Error("a rotated-in key verified before the refetch interval passed")
+	}
+	offset.Store(int64(2 * time.Minute))
+	if _, err := auth.Authenticate(t.Context(), "GET", "Bearer "+rotated); err != nil {
+		t.Errorf("rotated-in key after the interval: %v", err)
+	}
+	if got := iss.KeySetRequests(); got != 2 {
+		t.Errorf("JWKS requests = %d, want 2", got)
+	}
+}
+
+// TestConcurrentFirstRequestsShareOneFetch: requests that arrive while the
+// JWKS is being fetched wait for that fetch instead of being refused.
+func TestConcurrentFirstRequestsShareOneFetch(t *testing.T) {
+	iss := oidctest.StartWithClock(t, clock)
+	cfg := config(iss)
+	cfg.JWKSMinRefetch = time.Hour
+	auth, err := authn.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := iss.Mint(defaultClaims())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := auth.Authenticate(context.Background(), "GET", "Bearer "+tok); err != nil {
+				t.Errorf("concurrent first request: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := iss.KeySetRequests(); got != 1 {
+		t.Errorf("JWKS requests = %d, want 1", got)
+	}
 }

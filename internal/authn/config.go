@@ -42,8 +42,13 @@ type Config struct {
 	// HTTPClient fetches discovery and the JWKS. Nil means a client with
 	// DefaultHTTPTimeout.
 	HTTPClient *http.Client
-	// Now is the clock for exp and nbf checks. Nil means time.Now.
+	// Now is the clock for exp and nbf checks and the JWKS refetch limit.
+	// Nil means time.Now.
 	Now func() time.Time
+	// JWKSMinRefetch is the least time between two JWKS fetches triggered by
+	// unknown key ids; 0 means DefaultJWKSMinRefetch, negative means none
+	// (every unknown id refetches; tests only).
+	JWKSMinRefetch time.Duration
 }
 
 // Validate reports every problem with c at once, wrapped in

@@ -97,7 +97,8 @@ func verifyReason(err error) string {
 		// that is where alg none, HS256 and RS512 are turned away.
 		{"oidc: malformed jwt: unexpected signature algorithm", "signing algorithm not allowed"},
 		{"oidc: malformed jwt", "malformed token"},
-		{"failed to verify signature: fetching keys", "signing keys unavailable"},
+		{"failed to verify signature: fetch jwks", "signing keys unavailable"},
+		{"failed to verify signature: decode jwks", "signing keys unavailable"},
 		{"failed to verify signature", "signature not verified"},
 		{"oidc: id token issued by a different provider", "issuer mismatch"},
 		{"oidc: expected audience", "audience mismatch"},
