@@ -132,6 +132,8 @@ Nothing falls back silently.`,
 		a.quickstartCommand(),
 		a.serviceCommand(),
 		a.devCommand(),
+		a.secretsCommand(),
+		a.environmentsCommand(),
 	)
 	root.AddCommand(a.authzCommands()...)
 	return root

@@ -54,6 +54,11 @@ func (e Entry) hashInput() []byte {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
+// Tombstone is the payload hash of an entry that records a deletion. It is
+// not hex, so no stored payload can hash to it; a record whose latest entry
+// is a tombstone is expected to be absent.
+const Tombstone = "deleted"
+
 // Next links a new entry after prev (the zero Entry starts the chain).
 func Next(prev Entry, family, key, payloadSHA, recordedAt string) Entry {
 	e := Entry{
@@ -173,6 +178,8 @@ func (v *Verifier) Record(family, key, payloadSHA string) {
 	switch {
 	case !ok:
 		v.breaks = append(v.breaks, Break{Family: family, RecordKey: key, Problem: "stored record has no ledger entry"})
+	case e.PayloadSHA256 == Tombstone:
+		v.breaks = append(v.breaks, Break{Seq: e.Seq, Family: family, RecordKey: key, Problem: "stored record was deleted by its latest ledger entry"})
 	case e.PayloadSHA256 != payloadSHA:
 		v.breaks = append(v.breaks, Break{Seq: e.Seq, Family: family, RecordKey: key, Problem: "stored payload does not match its latest ledger entry"})
 	}
@@ -193,7 +200,7 @@ func (v *Verifier) Mismatch(family, key, column string) {
 // with records that have no entry last, so the first is the earliest link.
 func (v *Verifier) Report() Report {
 	for ref, e := range v.latest {
-		if !v.seen[ref] {
+		if !v.seen[ref] && e.PayloadSHA256 != Tombstone {
 			v.breaks = append(v.breaks, Break{Seq: e.Seq, Family: ref.family, RecordKey: ref.key, Problem: "ledger entry names a record that is no longer stored"})
 		}
 	}

@@ -56,6 +56,21 @@ type Reader interface {
 	PreviewGenerationList(ctx context.Context, p PreviewGenerationListParams) ([]record.PreviewGeneration, error)
 	// IdempotencyFind returns the response stored for (scope, route, key).
 	IdempotencyFind(ctx context.Context, scope, routePath, key string) (record.IdempotencyRecord, error)
+	SecretGet(ctx context.Context, secretID string) (record.SecretRecord, error)
+	// SecretFind returns the secret stored for the exact unique tuple.
+	SecretFind(ctx context.Context, scope, integration, name, context, instance string) (record.SecretRecord, error)
+	SecretList(ctx context.Context, p SecretListParams) ([]record.SecretRecord, error)
+	SecretVersionGet(ctx context.Context, versionID string) (record.SecretVersion, error)
+	// SecretVersionList lists a secret's versions, newest first; an empty
+	// secretID lists every version (re-encryption walks them all).
+	SecretVersionList(ctx context.Context, secretID string) ([]record.SecretVersion, error)
+	SecretBindingGet(ctx context.Context, bindingID string) (record.SecretBinding, error)
+	SecretBindingList(ctx context.Context, p SecretBindingListParams) ([]record.SecretBinding, error)
+	// SecretAuditEventList lists a secret's audit events, newest first.
+	SecretAuditEventList(ctx context.Context, secretID string) ([]record.SecretAuditEvent, error)
+	RuntimeEnvGet(ctx context.Context, scope, context, instance string) (record.RuntimeEnvironment, error)
+	RuntimeEnvList(ctx context.Context, p RuntimeEnvListParams) ([]record.RuntimeEnvironment, error)
+	RuntimeEnvDeleteEventList(ctx context.Context, p RuntimeEnvDeleteEventListParams) ([]record.RuntimeEnvironmentDeleteEvent, error)
 }
 
 // Tx reads and writes inside one transaction. Records passed to Put must
@@ -84,6 +99,20 @@ type Tx interface {
 	// IdempotencyPut stores a replayable response; a second one for the
 	// same scope, route and key is ErrConflict.
 	IdempotencyPut(ctx context.Context, r record.IdempotencyRecord) error
+	// SecretPut upserts a secret's current state; another secret holding
+	// the same tuple, or a changed tuple for the id, is ErrConflict.
+	SecretPut(ctx context.Context, s record.SecretRecord) error
+	SecretVersionPut(ctx context.Context, v record.SecretVersion) error
+	SecretBindingPut(ctx context.Context, b record.SecretBinding) error
+	SecretAuditEventPut(ctx context.Context, e record.SecretAuditEvent) error
+	// RuntimeEnvPut replaces the record of its (scope, context, instance).
+	RuntimeEnvPut(ctx context.Context, r record.RuntimeEnvironment) error
+	// RuntimeEnvDeleteIf deletes the route's record only if it still equals
+	// expected (canonically), returning DeleteDeleted, DeleteMissing or
+	// DeleteChanged. A deletion appends a tombstone ledger entry.
+	RuntimeEnvDeleteIf(ctx context.Context, expected record.RuntimeEnvironment) (result string, err error)
+	// RuntimeEnvDeleteEventPut appends a delete event.
+	RuntimeEnvDeleteEventPut(ctx context.Context, e record.RuntimeEnvironmentDeleteEvent) error
 }
 
 // Limit 0 means no limit in every list parameter struct below. Lists return

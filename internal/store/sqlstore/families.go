@@ -318,6 +318,8 @@ func hotStatements() []string {
 		idempotencyRecords.upsertSQL,
 		previews.getSQL, previews.upsertSQL,
 		previewGenerations.getSQL, previewGenerations.upsertSQL,
+		secretRecords.getSQL, secretRecords.upsertSQL, secretFindSQL, secretVersions.getSQL, secretVersions.upsertSQL, secretBindings.getSQL, secretBindings.upsertSQL, secretAuditEvents.upsertSQL,
+		runtimeEnvs.getSQL, runtimeEnvs.upsertSQL, runtimeEnvDeleteEvents.getSQL, runtimeEnvDeleteEvents.upsertSQL,
 		ledgerHeadSQL, ledgerHeadUpdateSQL,
 		// Ingest writes two (deployment) or three (promotion) entries.
 		ledgerInsertSQL(1), ledgerInsertSQL(2), ledgerInsertSQL(3),

@@ -138,6 +138,14 @@ func verify(ctx context.Context, q querier, anchors []ledger.Anchor) (ledger.Rep
 		func() error { return eachStored(ctx, q, authzPolicies, recordFn(v, authzPolicies.name)) },
 		func() error { return eachStored(ctx, q, previews, recordFn(v, previews.name)) },
 		func() error { return eachStored(ctx, q, previewGenerations, recordFn(v, previewGenerations.name)) },
+		func() error { return eachStored(ctx, q, secretRecords, recordFn(v, secretRecords.name)) },
+		func() error { return eachStored(ctx, q, secretVersions, recordFn(v, secretVersions.name)) },
+		func() error { return eachStored(ctx, q, secretBindings, recordFn(v, secretBindings.name)) },
+		func() error { return eachStored(ctx, q, secretAuditEvents, recordFn(v, secretAuditEvents.name)) },
+		func() error { return eachStored(ctx, q, runtimeEnvs, recordFn(v, runtimeEnvs.name)) },
+		func() error {
+			return eachStored(ctx, q, runtimeEnvDeleteEvents, recordFn(v, runtimeEnvDeleteEvents.name))
+		},
 	} {
 		if err := each(); err != nil {
 			return ledger.Report{}, fmt.Errorf("verify ledger: %w", err)

@@ -41,6 +41,8 @@ func Run(t *testing.T, open Opener) {
 		{"Previews", testPreviews},
 		{"HistoryIdentityIsFixed", testHistoryIdentity},
 		{"PanicRollsBack", testPanicRollsBack},
+		{"RuntimeEnvironments", testRuntimeEnvironments},
+		{"Secrets", testSecrets},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,269 @@
+// Package runtimeenv is the authority for non-secret runtime configuration:
+// runtime-environment records per global, context or instance route, their
+// merge, unset, relabel and compare-and-swap delete rules, and resolution
+// of the effective environment of a context and instance.
+//
+// Nothing here returns a value except Resolve: every mutation reports key
+// names and counts only, so its results are safe to print and log.
+package runtimeenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// ErrRefused marks a mutation the rules decline: emptying a record,
+// deleting one a tracked target depends on, or deleting one that changed
+// after it was read.
+var ErrRefused = errors.New("refused")
+
+// TrackedTargets names the tracked provider targets whose environment a
+// route's record feeds. Deleting such a record needs explicit consent. The
+// Dokploy target authority fills this seam; nil means no target is tracked.
+type TrackedTargets func(ctx context.Context, route Route) ([]string, error)
+
+// Overlay returns the managed-secret values for a context and instance,
+// keyed by binding key. Resolve applies it last, so secrets win.
+type Overlay func(ctx context.Context, context, instance string) (map[string]string, error)
+
+// Service applies the runtime-environment rules against a store.
+type Service struct {
+	store   store.Store
+	now     func() time.Time
+	tracked TrackedTargets
+}
+
+// New returns a Service on s stamping times from now. tracked may be nil.
+func New(s store.Store, now func() time.Time, tracked TrackedTargets) *Service {
+	return &Service{store: s, now: now, tracked: tracked}
+}
+
+// Route names one runtime-environment record.
+type Route struct {
+	Scope    string `json:"scope"`
+	Context  string `json:"context"`
+	Instance string `json:"instance"`
+}
+
+// check trims the route and applies the scope table.
+func (r Route) check() (Route, error) {
+	scope, ctx, inst, err := record.CheckRuntimeEnvRoute(r.Scope, r.Context, r.Instance)
+	return Route{scope, ctx, inst}, err
+}
+
+func (r Route) lockKey() string {
+	return "runtime-env:" + url.PathEscape(r.Scope) + "/" + url.PathEscape(r.Context) + "/" + url.PathEscape(r.Instance)
+}
+
+func (r Route) String() string {
+	parts := []string{r.Scope}
+	for _, p := range []string{r.Context, r.Instance} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Summary describes a record by key names and count; it never holds values.
+type Summary struct {
+	Scope         string   `json:"scope"`
+	Context       string   `json:"context"`
+	Instance      string   `json:"instance"`
+	UpdatedAt     string   `json:"updated_at"`
+	SourceLabel   string   `json:"source_label"`
+	EnvKeys       []string `json:"env_keys"`
+	EnvValueCount int      `json:"env_value_count"`
+}
+
+// Summarize describes r without its values.
+func Summarize(r record.RuntimeEnvironment) Summary {
+	keys := r.EnvKeys()
+	return Summary{Scope: r.Scope, Context: r.Context, Instance: r.Instance, UpdatedAt: r.UpdatedAt,
+		SourceLabel: r.SourceLabel, EnvKeys: keys, EnvValueCount: len(keys)}
+}
+
+func (s *Service) stamp() string { return record.FormatTime(s.now()) }
+
+// PutResult is the outcome of Put.
+type PutResult struct {
+	Summary
+	// Action is "created" or "updated".
+	Action string `json:"action"`
+	// SetKeys are the keys this put wrote, sorted.
+	SetKeys []string `json:"set_keys"`
+}
+
+// Put merges set into the route's record (creating it when absent). An
+// empty sourceLabel keeps the stored label. Secret-shaped keys, non-scalar
+// values and route errors are refused before anything is written.
+func (s *Service) Put(ctx context.Context, route Route, set map[string]any, sourceLabel string) (PutResult, error) {
+	route, err := route.check()
+	if err != nil {
+		return PutResult{}, err
+	}
+	if len(set) == 0 {
+		return PutResult{}, fmt.Errorf("put runtime environment %s: no keys to set: %w", route, record.ErrInvalid)
+	}
+	// Validate the new keys on their own first, so a refusal names only
+	// what the caller sent.
+	probe := record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: clone(set), UpdatedAt: s.stamp(), SourceLabel: sourceLabel}
+	if err := probe.Validate(); err != nil {
+		return PutResult{}, err
+	}
+	var res PutResult
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, route.lockKey()); err != nil {
+			return err
+		}
+		rec, err := tx.RuntimeEnvGet(ctx, route.Scope, route.Context, route.Instance)
+		res.Action = "updated"
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			res.Action = "created"
+			rec = record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: map[string]any{}}
+		case err != nil:
+			return err
+		}
+		for k, v := range probe.Env {
+			rec.Env[k] = v
+		}
+		rec.UpdatedAt = probe.UpdatedAt
+		if probe.SourceLabel != "" {
+			rec.SourceLabel = probe.SourceLabel
+		}
+		if err := rec.Validate(); err != nil {
+			return err
+		}
+		res.Summary = Summarize(rec)
+		res.SetKeys = probe.EnvKeys()
+		return tx.RuntimeEnvPut(ctx, rec)
+	})
+	if err != nil {
+		return PutResult{}, fmt.Errorf("put runtime environment %s: %w", route, err)
+	}
+	return res, nil
+}
+
+// UnsetResult is the outcome of Unset.
+type UnsetResult struct {
+	Summary
+	RemovedKeys []string `json:"removed_keys"`
+	MissingKeys []string `json:"missing_keys"`
+}
+
+// Unset removes keys from the route's record. It refuses to leave the
+// record empty (delete-record removes a whole record) and writes nothing
+// when none of the keys is stored.
+func (s *Service) Unset(ctx context.Context, route Route, keys []string) (UnsetResult, error) {
+	route, err := route.check()
+	if err != nil {
+		return UnsetResult{}, err
+	}
+	if len(keys) == 0 {
+		return UnsetResult{}, fmt.Errorf("unset runtime environment %s: no keys named: %w", route, record.ErrInvalid)
+	}
+	for _, k := range keys {
+		if strings.TrimSpace(k) == "" {
+			return UnsetResult{}, fmt.Errorf("unset runtime environment %s: key names must not be blank: %w", route, record.ErrInvalid)
+		}
+	}
+	res := UnsetResult{RemovedKeys: []string{}, MissingKeys: []string{}}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, route.lockKey()); err != nil {
+			return err
+		}
+		rec, err := tx.RuntimeEnvGet(ctx, route.Scope, route.Context, route.Instance)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			k = strings.TrimSpace(k)
+			if _, ok := rec.Env[k]; ok {
+				delete(rec.Env, k)
+				if !slices.Contains(res.RemovedKeys, k) {
+					res.RemovedKeys = append(res.RemovedKeys, k)
+				}
+			} else if !slices.Contains(res.MissingKeys, k) && !slices.Contains(res.RemovedKeys, k) {
+				res.MissingKeys = append(res.MissingKeys, k)
+			}
+		}
+		slices.Sort(res.RemovedKeys)
+		slices.Sort(res.MissingKeys)
+		if len(rec.Env) == 0 {
+			return fmt.Errorf("unsetting %s would leave the record empty; use environments delete-record to remove the whole record: %w",
+				strings.Join(res.RemovedKeys, ", "), ErrRefused)
+		}
+		if len(res.RemovedKeys) > 0 {
+			rec.UpdatedAt = s.stamp()
+		}
+		res.Summary = Summarize(rec)
+		if len(res.RemovedKeys) == 0 {
+			return nil
+		}
+		return tx.RuntimeEnvPut(ctx, rec)
+	})
+	if err != nil {
+		return UnsetResult{}, fmt.Errorf("unset runtime environment %s: %w", route, err)
+	}
+	return res, nil
+}
+
+// Relabel changes the route's source_label (and updated_at) only.
+func (s *Service) Relabel(ctx context.Context, route Route, sourceLabel string) (Summary, error) {
+	route, err := route.check()
+	if err != nil {
+		return Summary{}, err
+	}
+	sourceLabel = strings.TrimSpace(sourceLabel)
+	if sourceLabel == "" {
+		return Summary{}, fmt.Errorf("relabel runtime environment %s: source label must not be blank: %w", route, record.ErrInvalid)
+	}
+	var out Summary
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, route.lockKey()); err != nil {
+			return err
+		}
+		rec, err := tx.RuntimeEnvGet(ctx, route.Scope, route.Context, route.Instance)
+		if err != nil {
+			return err
+		}
+		rec.SourceLabel = sourceLabel
+		rec.UpdatedAt = s.stamp()
+		out = Summarize(rec)
+		return tx.RuntimeEnvPut(ctx, rec)
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("relabel runtime environment %s: %w", route, err)
+	}
+	return out, nil
+}
+
+// List summarizes the stored records matching the filter.
+func (s *Service) List(ctx context.Context, p store.RuntimeEnvListParams) ([]Summary, error) {
+	recs, err := s.store.RuntimeEnvList(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, Summarize(r))
+	}
+	return out, nil
+}
+
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
