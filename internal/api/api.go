@@ -91,6 +91,7 @@ func New(deps Deps) *API {
 	a.registerEvidence()
 	a.registerReads()
 	a.registerPreviews()
+	a.registerSecrets()
 	a.registerAuthz()
 	return a
 }
