@@ -18,6 +18,7 @@ import (
 
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
 )
 
@@ -55,6 +56,8 @@ type Deps struct {
 	Runtime  Runtime
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// SecretKeys opens and seals managed secrets (product-config); nil refuses bundles with secrets.
+	SecretKeys *crypto.KeyRing
 }
 
 // API holds the handlers' dependencies.
@@ -93,6 +96,8 @@ func New(deps Deps) *API {
 	a.registerPreviews()
 	a.registerSecrets()
 	a.registerAuthz()
+	a.registerKeySafety()
+	a.registerProductConfig()
 	return a
 }
 

@@ -33,6 +33,13 @@ const (
 	CodeInternal               = "internal_error"
 )
 
+// Product-config codes (service.md §8.2).
+const (
+	CodeSecretConfigurationRequired = "secret_configuration_required"
+	CodeLocalOperatorDryRunRequired = "local_operator_dry_run_required"
+	CodeProductConfigPlanStale      = "product_config_plan_stale"
+)
+
 var (
 	// errDenied means no policy rule allows the request.
 	errDenied = errors.New("no authorization rule allows this request")

@@ -43,6 +43,7 @@ var recordKeys = map[string]bool{
 	"authz_policy_record_id": true, "authz_policy_changed": true, "product_profile": true,
 	"generation_id": true, "promotion_record_id": true, "target_id": true, "target_type": true,
 	"image_reference": true, "artifact_id": true, "transition": true,
+	"runtime_key_safety_policy_record_id": true,
 }
 
 // effect is a write's work inside the transaction: the durable ids and the

@@ -134,6 +134,7 @@ Nothing falls back silently.`,
 		a.devCommand(),
 		a.secretsCommand(),
 		a.environmentsCommand(),
+		a.productConfigCommand(),
 	)
 	root.AddCommand(a.authzCommands()...)
 	return root

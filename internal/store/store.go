@@ -71,6 +71,11 @@ type Reader interface {
 	RuntimeEnvGet(ctx context.Context, scope, context, instance string) (record.RuntimeEnvironment, error)
 	RuntimeEnvList(ctx context.Context, p RuntimeEnvListParams) ([]record.RuntimeEnvironment, error)
 	RuntimeEnvDeleteEventList(ctx context.Context, p RuntimeEnvDeleteEventListParams) ([]record.RuntimeEnvironmentDeleteEvent, error)
+	// KeySafetyPolicyList lists runtime key-safety policy versions, newest first.
+	KeySafetyPolicyList(ctx context.Context, p KeySafetyPolicyListParams) ([]record.RuntimeKeySafetyPolicy, error)
+	// ProductConfigPlanGet reads a bound plan; Find the newest by identity and payload fingerprint.
+	ProductConfigPlanGet(ctx context.Context, planID string) (record.ProductConfigPlan, error)
+	ProductConfigPlanFind(ctx context.Context, identity, fingerprint string) (record.ProductConfigPlan, error)
 }
 
 // Tx reads and writes inside one transaction. Records passed to Put must
@@ -113,6 +118,9 @@ type Tx interface {
 	RuntimeEnvDeleteIf(ctx context.Context, expected record.RuntimeEnvironment) (result string, err error)
 	// RuntimeEnvDeleteEventPut appends a delete event.
 	RuntimeEnvDeleteEventPut(ctx context.Context, e record.RuntimeEnvironmentDeleteEvent) error
+	KeySafetyPolicyPut(ctx context.Context, p record.RuntimeKeySafetyPolicy) error
+	// ProductConfigPlanPut stores a bound product-config plan (bookkeeping, no ledger entry).
+	ProductConfigPlanPut(ctx context.Context, p record.ProductConfigPlan) error
 }
 
 // Limit 0 means no limit in every list parameter struct below. Lists return
@@ -153,6 +161,12 @@ type InventoryListParams struct {
 // ReleaseTupleListParams filters release tuples; empty fields match all.
 type ReleaseTupleListParams struct {
 	Context string
+}
+
+// KeySafetyPolicyListParams filters runtime key-safety policy versions.
+type KeySafetyPolicyListParams struct {
+	Status string
+	Limit  int
 }
 
 // AuthzPolicyListParams filters policy versions; empty fields match all.

@@ -315,6 +315,7 @@ func hotStatements() []string {
 		inventories.getSQL, inventories.upsertSQL,
 		releaseTuples.getSQL, releaseTuples.upsertSQL,
 		authzPolicies.getSQL, authzPolicies.upsertSQL,
+		keySafetyPolicies.upsertSQL,
 		idempotencyRecords.upsertSQL,
 		previews.getSQL, previews.upsertSQL,
 		previewGenerations.getSQL, previewGenerations.upsertSQL,

@@ -136,6 +136,7 @@ func verify(ctx context.Context, q querier, anchors []ledger.Anchor) (ledger.Rep
 		func() error { return eachStored(ctx, q, inventories, recordFn(v, inventories.name)) },
 		func() error { return eachStored(ctx, q, releaseTuples, recordFn(v, releaseTuples.name)) },
 		func() error { return eachStored(ctx, q, authzPolicies, recordFn(v, authzPolicies.name)) },
+		func() error { return eachStored(ctx, q, keySafetyPolicies, recordFn(v, keySafetyPolicies.name)) },
 		func() error { return eachStored(ctx, q, previews, recordFn(v, previews.name)) },
 		func() error { return eachStored(ctx, q, previewGenerations, recordFn(v, previewGenerations.name)) },
 		func() error { return eachStored(ctx, q, secretRecords, recordFn(v, secretRecords.name)) },

@@ -1,0 +1,174 @@
+package api_test
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/launchplane/launchplane/internal/api"
+	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/keysafety"
+	"github.com/launchplane/launchplane/internal/oidctest"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
+	"github.com/launchplane/launchplane/internal/store/sqlstore"
+	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
+)
+
+const (
+	pcPath        = "/v1/product-config/apply"
+	pcValue       = "Api-product-config-distinctive-value"
+	pcOperatorTok = "local-operator-product-config-token-0123456789"
+)
+
+const pcPolicy = `
+schema_version = 1
+
+[[github_actions]]
+repository = "acme/web"
+workflow_refs = ["acme/web/.github/workflows/*.yml@*"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["product_config.plan", "product_config.apply"]
+
+[[local_operators]]
+subjects = ["owner"]
+token_labels = ["write"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["product_config.plan", "product_config.apply"]
+
+[[terminal_agents]]
+subjects = ["owner"]
+token_labels = ["read"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["product_config.plan", "product_config.apply"]
+`
+
+func newProductConfigHarness(t *testing.T, url string, withKey bool) *harness {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	policy, err := authz.DecodeTOML([]byte(pcPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authority := authz.NewAuthority(s, time.Now)
+	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
+		t.Fatal(err)
+	}
+	rules := []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: "non_prod"}}
+	if _, _, err := keysafety.Apply(ctx, s, rules, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	issuer := oidctest.Start(t)
+	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience,
+		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
+		LocalOperator: &authn.StaticToken{Token: pcOperatorTok, Subject: "owner", TokenLabel: "write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ring *crypto.KeyRing
+	if withKey {
+		if ring, err = crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := api.New(api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
+		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}, SecretKeys: ring})
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}
+}
+
+func pcBody(t *testing.T, mode string, mutate func(m map[string]any)) []byte {
+	m := map[string]any{"schema_version": 1, "product": "cm", "context": "cm", "instance": "testing", "mode": mode, "reason": "test",
+		"runtime_env": map[string]any{"KEYCLOAK_URL": "https://id.example"},
+		"secrets":     []any{map[string]any{"name": "smtp", "binding_key": "SMTP_PASSWORD", "value": pcValue}}}
+	if mutate != nil {
+		mutate(m)
+	}
+	return jsonBody(t, m)
+}
+
+func pcRows(h *harness) int {
+	return h.count("launchplane_runtime_environments") + h.count("launchplane_secrets") + h.count("launchplane_secret_versions") + h.count("launchplane_secret_bindings")
+}
+
+func TestProductConfigRoute(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newProductConfigHarness(t, engine.URL(t), true)
+			var all strings.Builder
+			do := func(bearer string, body []byte, status int, code string) response {
+				t.Helper()
+				r := h.do("POST", pcPath, bearer, body)
+				all.WriteString(r.raw)
+				if r.status != status || (code != "" && errorCode(r) != code) {
+					t.Fatalf("want %d %s, got %d %s", status, code, r.status, r.raw)
+				}
+				return r
+			}
+			web := h.token("acme/web", workflowRef)
+
+			do(terminalToken, pcBody(t, "dry-run", nil), 403, "")
+			do(pcOperatorTok, pcBody(t, "dry-run", func(m map[string]any) { delete(m, "reason") }), 400, "reason_required")
+			// Owner agent: apply without a prior dry-run is refused.
+			do(pcOperatorTok, pcBody(t, "apply", nil), 400, "local_operator_dry_run_required")
+			// Validation: one bad secret scope, a secret-shaped runtime key; nothing written.
+			do(web, pcBody(t, "apply", func(m map[string]any) {
+				m["secrets"] = append(m["secrets"].([]any), map[string]any{"name": "x", "binding_key": "X_TOKEN", "value": "v", "scope": "nope"})
+			}), 400, "invalid_request")
+			r := do(web, pcBody(t, "apply", func(m map[string]any) { m["runtime_env"] = map[string]any{"MY_SECRET": "v"} }), 400, "invalid_request")
+			if strings.Contains(r.raw, "MY_SECRET") {
+				t.Fatalf("error echoes a caller key: %s", r.raw)
+			}
+			// Key safety: prod is not a non_prod environment.
+			do(web, pcBody(t, "apply", func(m map[string]any) { m["instance"] = "prod" }), 400, "runtime_key_safety_failed")
+			if n := pcRows(h); n != 0 {
+				t.Fatalf("%d rows written by refused requests", n)
+			}
+
+			// Owner agent: dry-run, then apply bound to the plan.
+			r = do(pcOperatorTok, pcBody(t, "dry-run", nil), 202, "")
+			res := r.body["result"].(map[string]any)
+			planID, _ := res["plan_id"].(string)
+			if planID == "" || res["inputs_digest"] == "" || res["status"] != "dry_run" {
+				t.Fatalf("dry-run result: %s", r.raw)
+			}
+			if n := pcRows(h); n != 0 {
+				t.Fatalf("dry-run wrote %d rows", n)
+			}
+			r = do(pcOperatorTok, pcBody(t, "apply", func(m map[string]any) { m["plan_id"] = planID }), 202, "")
+			if res := r.body["result"].(map[string]any); res["status"] != "ok" {
+				t.Fatalf("apply result: %s", r.raw)
+			}
+			// The plan is now stale: the runtime record and secret changed.
+			r = do(web, pcBody(t, "apply", func(m map[string]any) { m["plan_id"] = planID }), 409, "product_config_plan_stale")
+			if !strings.Contains(r.raw, "runtime record cm/testing") {
+				t.Fatalf("stale message: %s", r.raw)
+			}
+			if strings.Contains(all.String(), pcValue) {
+				t.Fatal("a response contains the secret value")
+			}
+		})
+	}
+}
+
+func TestProductConfigRouteWithoutKey(t *testing.T) {
+	h := newProductConfigHarness(t, sqltest.SQLiteURL(t), false)
+	r := h.do("POST", pcPath, h.token("acme/web", workflowRef), pcBody(t, "apply", nil))
+	if r.status != 503 || errorCode(r) != "secret_configuration_required" || pcRows(h) != 0 {
+		t.Fatalf("no key: %d %s", r.status, r.raw)
+	}
+}
