@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/server"
 )
 
@@ -46,7 +48,10 @@ Optional environment:
   LAUNCHPLANE_GITHUB_OIDC_ISSUER   issuer to trust instead of GitHub Actions
   LAUNCHPLANE_{LOCAL_ADMIN,LOCAL_OPERATOR,TERMINAL_AGENT_READ}_TOKEN
       (or _TOKEN_FILE) with _SUBJECT and _TOKEN_LABEL: owner-agent tokens
-  DOCKER_IMAGE_REFERENCE           reported by GET /v1/service/runtime`,
+  DOCKER_IMAGE_REFERENCE           reported by GET /v1/service/runtime
+  LAUNCHPLANE_MASTER_ENCRYPTION_KEY (or _FILE), LAUNCHPLANE_SECRET_KEYS_JSON
+      (or _FILE): keys for managed secrets; without one, secret writes
+      are refused`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := server.ServiceConfig{
@@ -71,6 +76,15 @@ Optional environment:
 			}
 			if cfg.TerminalAgent, err = a.staticToken("LAUNCHPLANE_TERMINAL_AGENT_READ"); err != nil {
 				return err
+			}
+			ring, err := crypto.LoadKeyRing(a.env.Getenv, nil)
+			switch {
+			case errors.Is(err, crypto.ErrNoKey):
+				// The service runs without one; secret writes are refused.
+			case err != nil:
+				return err
+			default:
+				cfg.SecretKeys = ring
 			}
 			if a.rehearsal {
 				return usageError{fmt.Errorf("service serve needs an explicit --database-url; --local-rehearsal is not shared authority")}

@@ -18,7 +18,6 @@ package productconfig
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -296,20 +295,14 @@ type computed struct {
 	digest      string
 }
 
-// Fingerprint is the payload fingerprint of a bundle: SHA-256 over its
-// canonical JSON with every secret value replaced by its SHA-256, and the
-// mode left out. It is what plans and dry-run markers are matched on.
-func Fingerprint(b Bundle, stamp string) (string, error) {
-	n, err := b.normalize(stamp)
-	if err != nil {
-		return "", err
-	}
-	return n.fingerprint()
-}
-
-func (n normalized) fingerprint() (string, error) {
+// fingerprint is the payload fingerprint of a bundle: SHA-256 over its
+// canonical JSON with every secret value replaced by its keyed fingerprint
+// (crypto.KeyRing.Fingerprint — a bare hash of a low-entropy secret could
+// be guessed offline from the stored plan), and the mode left out. It is
+// what plans and dry-run markers are matched on.
+func (s *Service) fingerprint(n normalized) (string, error) {
 	type secretFP struct {
-		Scope, Integration, Name, BindingKey, Context, Instance, Description, ValueSHA256 string
+		Scope, Integration, Name, BindingKey, Context, Instance, Description, ValueFingerprint string
 	}
 	fp := struct {
 		Product, Context, Instance string
@@ -317,9 +310,12 @@ func (n normalized) fingerprint() (string, error) {
 		Env                        map[string]any
 		Secrets                    []secretFP
 	}{Product: n.Product, Context: n.Context, Instance: n.Instance, Route: n.Route, Env: n.Env}
-	for _, s := range n.Secrets {
-		sum := sha256.Sum256([]byte(s.Value.Reveal()))
-		fp.Secrets = append(fp.Secrets, secretFP{s.Scope, s.Integration, s.Name, s.BindingKey, s.Context, s.Instance, s.Description, hex.EncodeToString(sum[:])})
+	for _, sec := range n.Secrets {
+		valueFP, err := s.cfg.Ring.Fingerprint([]byte(sec.Value.Reveal()))
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", ErrSecretConfiguration, err)
+		}
+		fp.Secrets = append(fp.Secrets, secretFP{sec.Scope, sec.Integration, sec.Name, sec.BindingKey, sec.Context, sec.Instance, sec.Description, valueFP})
 	}
 	b, err := canonical.JSON(fp)
 	if err != nil {
@@ -341,7 +337,7 @@ func (s *Service) compute(ctx context.Context, b Bundle, opt Options, mode strin
 		return computed{}, fmt.Errorf("%w: the bundle has %d secret(s): %w", ErrSecretConfiguration, len(n.Secrets), crypto.ErrNoKey)
 	}
 	c := computed{bundle: n, inputs: map[string]string{}}
-	if c.fingerprint, err = n.fingerprint(); err != nil {
+	if c.fingerprint, err = s.fingerprint(n); err != nil {
 		return computed{}, err
 	}
 	c.inputs["bundle"] = c.fingerprint
@@ -541,7 +537,11 @@ func newPlanID(r io.Reader) (string, error) {
 // RequireDryRun enforces the owner-agent rule: identity must have made a
 // dry-run of this very payload within the marker lifetime.
 func (s *Service) RequireDryRun(ctx context.Context, identity string, b Bundle) error {
-	fp, err := Fingerprint(b, s.stamp())
+	n, err := b.normalize(s.stamp())
+	if err != nil {
+		return err
+	}
+	fp, err := s.fingerprint(n)
 	if err != nil {
 		return err
 	}

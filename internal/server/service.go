@@ -16,6 +16,7 @@ import (
 	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 )
 
@@ -34,8 +35,11 @@ type ServiceConfig struct {
 	LocalOperator        *authn.StaticToken
 	TerminalAgent        *authn.StaticToken
 	DockerImageReference string
-	Now                  func() time.Time
-	Logger               *slog.Logger
+	// SecretKeys opens and seals managed secrets; nil when no key is
+	// configured (secret writes are then refused with a clear error).
+	SecretKeys *crypto.KeyRing
+	Now        func() time.Time
+	Logger     *slog.Logger
 	// Ready, when set, receives the bound address once the service listens.
 	Ready func(addr string)
 }
@@ -112,10 +116,11 @@ func RunService(ctx context.Context, cfg ServiceConfig) error {
 		return err
 	}
 	handler := api.New(api.Deps{
-		Store:    s,
-		Evidence: evidence.New(s, cfg.Now),
-		Authn:    authenticator,
-		Authz:    api.PolicyAuthorizer{Authority: authority},
+		Store:      s,
+		Evidence:   evidence.New(s, cfg.Now),
+		Authn:      authenticator,
+		Authz:      api.PolicyAuthorizer{Authority: authority},
+		SecretKeys: cfg.SecretKeys,
 		Runtime: api.Runtime{
 			ServiceAudience:       cfg.Audience,
 			DockerImageReference:  cfg.DockerImageReference,
