@@ -15,9 +15,10 @@ import (
 )
 
 // withRuntimeEnv opens the authority store and runs fn with a runtime
-// environment service on it. No target is tracked until the Dokploy target
-// authority fills the seam.
-func (a *app) withRuntimeEnv(cmd *cobra.Command, fn func(ctx context.Context, svc *runtimeenv.Service, overlay runtimeenv.Overlay) error) error {
+// environment service on it and the resolution layers beyond its records.
+// No target is tracked until the Dokploy target authority fills the seam,
+// so layers.Target stays nil and resolution skips that layer.
+func (a *app) withRuntimeEnv(cmd *cobra.Command, fn func(ctx context.Context, svc *runtimeenv.Service, layers runtimeenv.Layers) error) error {
 	s, err := a.openStore(cmd, authority)
 	if err != nil {
 		return err
@@ -30,8 +31,8 @@ func (a *app) withRuntimeEnv(cmd *cobra.Command, fn func(ctx context.Context, sv
 	if err != nil && !errors.Is(err, crypto.ErrNoKey) {
 		return err
 	}
-	overlay := secrets.New(s, ring, a.env.Now, nil).Overlay
-	return fn(cmd.Context(), runtimeenv.New(s, a.env.Now, nil), overlay)
+	layers := runtimeenv.Layers{Secrets: secrets.New(s, ring, a.env.Now, nil).Overlay}
+	return fn(cmd.Context(), runtimeenv.New(s, a.env.Now, nil), layers)
 }
 
 // routeFlags binds --scope, --context and --instance.
@@ -96,7 +97,7 @@ and counts only, never values.`,
 			if err != nil {
 				return err
 			}
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Overlay) error {
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Layers) error {
 				res, err := svc.Put(ctx, putRoute, set, putLabel)
 				if err != nil {
 					return err
@@ -117,7 +118,7 @@ and counts only, never values.`,
 		Short: "Remove keys from a runtime-environment record (never empties it)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Overlay) error {
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Layers) error {
 				res, err := svc.Unset(ctx, unsetRoute, unsetKeys)
 				if err != nil {
 					return err
@@ -137,7 +138,7 @@ and counts only, never values.`,
 		Short: "Change a runtime-environment record's source label",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Overlay) error {
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Layers) error {
 				res, err := svc.Relabel(ctx, relabelRoute, relabelLabel)
 				if err != nil {
 					return err
@@ -156,7 +157,7 @@ and counts only, never values.`,
 		Short: "List runtime-environment records: key names and counts, never values",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Overlay) error {
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Layers) error {
 				out, err := svc.List(ctx, listFilter)
 				if err != nil {
 					return err
@@ -186,8 +187,8 @@ Fails closed when no record is stored, when the context has no record of its
 own and no instance record, or when the named instance has no record.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, overlay runtimeenv.Overlay) error {
-				res, err := svc.Resolve(ctx, resolveContext, resolveInstance, overlay)
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, layers runtimeenv.Layers) error {
+				res, err := svc.Resolve(ctx, resolveContext, resolveInstance, layers)
 				if err != nil {
 					return err
 				}
@@ -224,7 +225,7 @@ is --actor, else $GITHUB_ACTOR, $USER, $LOGNAME, else "unknown".`,
 			if dryRun == apply {
 				return usageError{errors.New("Choose exactly one of --dry-run or --apply.")} //nolint:staticcheck // upstream message
 			}
-			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Overlay) error {
+			return a.withRuntimeEnv(cmd, func(ctx context.Context, svc *runtimeenv.Service, _ runtimeenv.Layers) error {
 				res, err := svc.DeleteRecord(ctx, delRoute, runtimeenv.DeleteOptions{
 					DryRun: dryRun, Actor: a.deleteActor(delActor), AllowTrackedTarget: allowTracked,
 				})

@@ -15,6 +15,7 @@ const (
 	LayerGlobal        = "global"
 	LayerContext       = "context"
 	LayerInstance      = "instance"
+	LayerTrackedTarget = "tracked_target"
 	LayerManagedSecret = "managed_secret"
 )
 
@@ -33,12 +34,13 @@ type Resolution struct {
 }
 
 // Resolve merges global, then context, then instance records, then the
-// managed-secret overlay (when overlay is non-nil), later layers winning.
+// tracked target's env, then the managed-secret overlay, later layers
+// winning; layers.Target and layers.Secrets are skipped when nil.
 // It fails closed: no stored record at all, a context that has neither a
 // context record nor any instance record, or a named instance without an
 // instance record, are errors. instance may be empty for a context-level
 // resolution.
-func (s *Service) Resolve(ctx context.Context, contextName, instance string, overlay Overlay) (Resolution, error) {
+func (s *Service) Resolve(ctx context.Context, contextName, instance string, layers Layers) (Resolution, error) {
 	contextName, instance = strings.TrimSpace(contextName), strings.TrimSpace(instance)
 	if contextName == "" {
 		return Resolution{}, fmt.Errorf("resolve runtime environment: context is required: %w", record.ErrInvalid)
@@ -92,8 +94,18 @@ func (s *Service) Resolve(ctx context.Context, contextName, instance string, ove
 			res.Sources[k] = layer.name
 		}
 	}
-	if overlay != nil {
-		secrets, err := overlay(ctx, contextName, instance)
+	if layers.Target != nil && instance != "" {
+		env, err := layers.Target(ctx, contextName, instance)
+		if err != nil {
+			return fail(fmt.Errorf("tracked target env: %w", err))
+		}
+		for k, v := range env {
+			res.Values[k] = v
+			res.Sources[k] = LayerTrackedTarget
+		}
+	}
+	if layers.Secrets != nil {
+		secrets, err := layers.Secrets(ctx, contextName, instance)
 		if err != nil {
 			return fail(fmt.Errorf("managed-secret overlay: %w", err))
 		}

@@ -34,6 +34,19 @@ type TrackedTargets func(ctx context.Context, route Route) ([]string, error)
 // keyed by binding key. Resolve applies it last, so secrets win.
 type Overlay func(ctx context.Context, context, instance string) (map[string]string, error)
 
+// TargetEnv returns the env of the tracked provider target for a context and
+// instance, or nil when none is tracked. The Dokploy target authority fills
+// this seam; Resolve skips the layer when the func itself is nil.
+type TargetEnv func(ctx context.Context, context, instance string) (map[string]any, error)
+
+// Layers supplies the resolution layers that live outside runtime-environment
+// records. Either field may be nil: a nil Target skips the tracked-target
+// layer (no target authority), a nil Secrets skips the managed-secret overlay.
+type Layers struct {
+	Target  TargetEnv
+	Secrets Overlay
+}
+
 // Service applies the runtime-environment rules against a store.
 type Service struct {
 	store   store.Store

@@ -280,12 +280,14 @@ func TestDeleteRecordCASAndTrackedTargets(t *testing.T) {
 func TestResolvePrecedence(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *sqlstore.Store, svc *runtimeenv.Service) {
 		ctx := context.Background()
-		if _, err := svc.Resolve(ctx, "cm", "prod", nil); !errors.Is(err, store.ErrNotFound) {
+		if _, err := svc.Resolve(ctx, "cm", "prod", runtimeenv.Layers{}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("no records: got %v, want ErrNotFound", err)
 		}
-		mustPut(t, svc, globalRoute, map[string]any{"L": "global", "G": "g", "C": "global", "I": "global", "S": "global"})
-		mustPut(t, svc, contextRoute, map[string]any{"C": "context", "I": "context", "S": "context"})
-		mustPut(t, svc, instanceRoute, map[string]any{"I": "instance", "S": "instance"})
+		// Each key names the most specific layer that sets it; every layer
+		// also sets every less specific key, so a wrong order shows up.
+		mustPut(t, svc, globalRoute, map[string]any{"G": "global", "C": "global", "I": "global", "T": "global", "S": "global"})
+		mustPut(t, svc, contextRoute, map[string]any{"C": "context", "I": "context", "T": "context", "S": "context"})
+		mustPut(t, svc, instanceRoute, map[string]any{"I": "instance", "T": "instance", "S": "instance"})
 		mustPut(t, svc, runtimeenv.Route{Scope: "instance", Context: "cm", Instance: "testing"}, map[string]any{"I": "other"})
 		mustPut(t, svc, runtimeenv.Route{Scope: "context", Context: "other"}, map[string]any{"C": "other"})
 		overlay := func(_ context.Context, c, i string) (map[string]string, error) {
@@ -294,15 +296,21 @@ func TestResolvePrecedence(t *testing.T) {
 			}
 			return map[string]string{"S": "secret", "DB_PASSWORD": "hunter2"}, nil
 		}
-		res, err := svc.Resolve(ctx, "cm", "prod", overlay)
+		target := func(_ context.Context, c, i string) (map[string]any, error) {
+			if c != "cm" || i != "prod" {
+				t.Errorf("target env called with %s/%s", c, i)
+			}
+			return map[string]any{"T": "target", "S": "target"}, nil
+		}
+		res, err := svc.Resolve(ctx, "cm", "prod", runtimeenv.Layers{Target: target, Secrets: overlay})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantValues := map[string]any{"L": "global", "G": "g", "C": "context", "I": "instance", "S": "secret", "DB_PASSWORD": "hunter2"}
+		wantValues := map[string]any{"G": "global", "C": "context", "I": "instance", "T": "target", "S": "secret", "DB_PASSWORD": "hunter2"}
 		if diff := cmp.Diff(wantValues, res.Values); diff != "" {
 			t.Errorf("values (-want +got):\n%s", diff)
 		}
-		wantSources := map[string]string{"L": "global", "G": "global", "C": "context", "I": "instance", "S": "managed_secret", "DB_PASSWORD": "managed_secret"}
+		wantSources := map[string]string{"G": "global", "C": "context", "I": "instance", "T": "tracked_target", "S": "managed_secret", "DB_PASSWORD": "managed_secret"}
 		if diff := cmp.Diff(wantSources, res.Sources); diff != "" {
 			t.Errorf("sources (-want +got):\n%s", diff)
 		}
@@ -317,22 +325,37 @@ func TestResolvePrecedence(t *testing.T) {
 			t.Errorf("--include-secret-values: %v", env)
 		}
 
-		ctxOnly, err := svc.Resolve(ctx, "cm", "", nil)
+		ctxOnly, err := svc.Resolve(ctx, "cm", "", runtimeenv.Layers{Target: target})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(map[string]any{"L": "global", "G": "g", "C": "context", "I": "context", "S": "context"}, ctxOnly.Values); diff != "" {
+		// A context-level resolution has no instance, so no tracked target.
+		if diff := cmp.Diff(map[string]any{"G": "global", "C": "context", "I": "context", "T": "context", "S": "context"}, ctxOnly.Values); diff != "" {
 			t.Errorf("context level (-want +got):\n%s", diff)
 		}
+		// Without target authority the layer is skipped silently.
+		noTarget, err := svc.Resolve(ctx, "cm", "prod", runtimeenv.Layers{Secrets: overlay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if noTarget.Values["T"] != "instance" || noTarget.Sources["T"] != "instance" {
+			t.Errorf("no target authority: T = %v from %s", noTarget.Values["T"], noTarget.Sources["T"])
+		}
+		brokenTarget := func(context.Context, string, string) (map[string]any, error) {
+			return nil, errors.New("target store unreachable")
+		}
+		if _, err := svc.Resolve(ctx, "cm", "prod", runtimeenv.Layers{Target: brokenTarget}); err == nil || !strings.Contains(err.Error(), "target store unreachable") {
+			t.Errorf("target read failure must fail resolve: %v", err)
+		}
 		for _, tc := range []struct{ context, instance string }{{"unknown", ""}, {"cm", "missing"}, {"", ""}} {
-			if _, err := svc.Resolve(ctx, tc.context, tc.instance, nil); err == nil {
+			if _, err := svc.Resolve(ctx, tc.context, tc.instance, runtimeenv.Layers{}); err == nil {
 				t.Errorf("resolve %q/%q: want an error", tc.context, tc.instance)
 			}
 		}
 		failing := func(context.Context, string, string) (map[string]string, error) {
 			return nil, errors.New("no key ring")
 		}
-		if _, err := svc.Resolve(ctx, "cm", "prod", failing); err == nil || !strings.Contains(err.Error(), "no key ring") {
+		if _, err := svc.Resolve(ctx, "cm", "prod", runtimeenv.Layers{Secrets: failing}); err == nil || !strings.Contains(err.Error(), "no key ring") {
 			t.Errorf("overlay failure must fail resolve: %v", err)
 		}
 	})
