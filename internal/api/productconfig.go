@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/productconfig"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
+	"github.com/launchplane/launchplane/internal/store"
 )
 
 // Product-config actions (service.md §8.2), on the top-level (product, context).
@@ -44,7 +46,8 @@ func (a *API) registerProductConfig() {
 			"Authorized as product_config.plan (dry-run) or product_config.apply on the top-level product and context. Every check, " +
 			"key safety included, runs before any write; a dry-run returns plan_id and inputs_digest, and an apply citing plan_id is " +
 			"refused (409 product_config_plan_stale) when the plan expired or an input changed. Owner agents must dry-run the same payload " +
-			"before applying. Responses carry key names, actions and counts; never values. Idempotency-Key is not stored for this route.",
+			"before applying. Responses carry key names, actions and counts; never values. An apply's Idempotency-Key response is stored after the " +
+			"write commits, in its own transaction: a retry replays it, a concurrent duplicate re-runs the (idempotent) bundle.",
 		Tags:          []string{"runtime"},
 		DefaultStatus: http.StatusAccepted, SkipValidateBody: true, MaxBodyBytes: MaxBodyBytes,
 	}, a.postProductConfig)
@@ -86,6 +89,29 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 	if a.deps.Store == nil {
 		return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Product config requires the SQL store.")
 	}
+	// The bundle writes in several transactions (secrets, then the runtime
+	// record), so its Idempotency-Key cannot share one with them: look it
+	// up first and store the response after the write commits.
+	key := strings.TrimSpace(in.IdempotencyKey)
+	if !validIdempotencyKey(key) {
+		return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)
+	}
+	if env.Mode == productconfig.ModeDryRun {
+		key = "" // dry runs are never stored, as on every route
+	}
+	var fingerprint string
+	if key != "" {
+		if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
+			return nil, err
+		}
+		out, err := findReplay(ctx, a.deps.Store, productConfigPath, id, key, fingerprint)
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
+		if out != nil {
+			return out, nil
+		}
+	}
 	bundle := productconfig.Bundle{SchemaVersion: env.SchemaVersion, Product: env.Product, Context: env.Context,
 		Instance: env.Instance, RuntimeEnv: env.RuntimeEnv, Secrets: env.Secrets}
 	svc := productconfig.New(productconfig.Config{Store: a.deps.Store, Ring: a.deps.SecretKeys,
@@ -110,7 +136,28 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 		return nil, a.productConfigError(ctx, err)
 	}
 	body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: map[string]string{}, Result: res}
-	return &acceptedOutput{Status: http.StatusAccepted, Body: body}, nil
+	out := &acceptedOutput{Status: http.StatusAccepted, Body: body}
+	if key == "" {
+		return out, nil
+	}
+	rec, err := a.idempotencyRecord(productConfigPath, id, key, fingerprint, body)
+	if err == nil {
+		err = a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) })
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		// A concurrent duplicate stored its response first; it applied the
+		// same bundle, so this response is equally true. Replay the stored
+		// one so every retry sees a single original trace id.
+		if prev, err := findReplay(ctx, a.deps.Store, productConfigPath, id, key, fingerprint); err == nil && prev != nil {
+			return prev, nil
+		}
+	case err != nil:
+		// The bundle is committed; only the replay record is missing, and a
+		// retry re-applies the same bundle as a no-op. Report the success.
+		a.log.WarnContext(ctx, "store idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
+	}
+	return out, nil
 }
 
 // productConfigError maps the product-config refusals to their codes;

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/launchplane/launchplane/internal/api"
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
@@ -170,5 +172,58 @@ func TestProductConfigRouteWithoutKey(t *testing.T) {
 	r := h.do("POST", pcPath, h.token("acme/web", workflowRef), pcBody(t, "apply", nil))
 	if r.status != 503 || errorCode(r) != "secret_configuration_required" || pcRows(h) != 0 {
 		t.Fatalf("no key: %d %s", r.status, r.raw)
+	}
+}
+
+// An Idempotency-Key retry replays the first response without re-applying
+// the bundle: a change made in between survives the retry.
+func TestProductConfigRouteIdempotency(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newProductConfigHarness(t, engine.URL(t), true)
+			web := h.token("acme/web", workflowRef)
+			body := pcBody(t, "apply", nil)
+			first := h.do("POST", pcPath, web, body, "Idempotency-Key", "pc-1")
+			if first.status != 202 || first.body["replayed"] != nil {
+				t.Fatalf("first apply: %d %s", first.status, first.raw)
+			}
+			changed := pcBody(t, "apply", func(m map[string]any) { m["runtime_env"] = map[string]any{"KEYCLOAK_URL": "https://changed.example"} })
+			if r := h.do("POST", pcPath, web, changed); r.status != 202 {
+				t.Fatalf("second bundle: %d %s", r.status, r.raw)
+			}
+			ledger := h.ledgerEntries()
+
+			again := h.do("POST", pcPath, web, body, "Idempotency-Key", "pc-1")
+			if again.status != 202 || again.body["replayed"] != true || again.body["original_trace_id"] != first.body["trace_id"] {
+				t.Fatalf("retry: %d %s", again.status, again.raw)
+			}
+			if diff := cmp.Diff(first.body["result"], again.body["result"]); diff != "" {
+				t.Errorf("replayed result (-first +replay):\n%s", diff)
+			}
+			got, err := h.store.RuntimeEnvGet(context.Background(), record.ScopeInstance, "cm", "testing")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Env["KEYCLOAK_URL"] != "https://changed.example" || h.ledgerEntries() != ledger {
+				t.Fatalf("the replay re-applied the bundle: %v, ledger %d -> %d", got.Env, ledger, h.ledgerEntries())
+			}
+			if r := h.do("POST", pcPath, web, changed, "Idempotency-Key", "pc-1"); r.status != 409 || errorCode(r) != "idempotency_key_reused" {
+				t.Fatalf("reused key, other body: %d %s", r.status, r.raw)
+			}
+			// Dry runs are never stored: each one is a fresh plan.
+			dry := pcBody(t, "dry-run", nil)
+			d1 := h.do("POST", pcPath, web, dry, "Idempotency-Key", "pc-dry")
+			d2 := h.do("POST", pcPath, web, dry, "Idempotency-Key", "pc-dry")
+			if d1.status != 202 || d2.status != 202 || d2.body["replayed"] != nil ||
+				d1.body["result"].(map[string]any)["plan_id"] == d2.body["result"].(map[string]any)["plan_id"] {
+				t.Fatalf("keyed dry runs: %s / %s", d1.raw, d2.raw)
+			}
+			if r := h.do("POST", pcPath, web, body, "Idempotency-Key", "bad key"); r.status != 400 {
+				t.Fatalf("invalid key: %d %s", r.status, r.raw)
+			}
+			if strings.Contains(first.raw+again.raw, pcValue) {
+				t.Fatal("a response contains the secret value")
+			}
+		})
 	}
 }

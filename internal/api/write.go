@@ -92,20 +92,11 @@ func (a *API) acceptOnce(ctx context.Context, route string, id authn.Identity, i
 	err := a.deps.Store.Update(ctx, func(tx store.Tx) error {
 		var fingerprint string
 		if key != "" {
-			norm, err := canonical.Normalize(in.RawBody)
-			if err != nil {
-				return invalid(ctx, "Request body is not valid JSON.")
-			}
-			fingerprint = canonical.SHA256(norm)
-			prev, err := tx.IdempotencyFind(ctx, idempotencyScope(id), route, key)
-			switch {
-			case err == nil:
-				if prev.RequestFingerprint != fingerprint {
-					return errIdempotencyReused
-				}
-				out, err = replay(ctx, prev)
+			var err error
+			if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
 				return err
-			case !errors.Is(err, store.ErrNotFound):
+			}
+			if out, err = findReplay(ctx, tx, route, id, key, fingerprint); err != nil || out != nil {
 				return err
 			}
 		}
@@ -118,23 +109,58 @@ func (a *API) acceptOnce(ctx context.Context, route string, id authn.Identity, i
 		if key == "" {
 			return nil
 		}
-		payload, err := canonical.JSON(body)
+		rec, err := a.idempotencyRecord(route, id, key, fingerprint, body)
 		if err != nil {
 			return err
 		}
-		return tx.IdempotencyPut(ctx, record.IdempotencyRecord{
-			RecordID:           record.IdempotencyRecordID(body.TraceID),
-			Scope:              idempotencyScope(id),
-			RoutePath:          route,
-			IdempotencyKey:     key,
-			RequestFingerprint: fingerprint,
-			ResponseStatusCode: http.StatusAccepted,
-			ResponseTraceID:    body.TraceID,
-			RecordedAt:         record.FormatTime(a.deps.Now()),
-			ResponsePayload:    payload,
-		})
+		return tx.IdempotencyPut(ctx, rec)
 	})
 	return out, err
+}
+
+// requestFingerprint hashes the canonical form of a request body, so
+// formatting and key order do not make two equal bodies differ.
+func requestFingerprint(ctx context.Context, raw []byte) (string, error) {
+	norm, err := canonical.Normalize(raw)
+	if err != nil {
+		return "", invalid(ctx, "Request body is not valid JSON.")
+	}
+	return canonical.SHA256(norm), nil
+}
+
+// findReplay returns the stored response for (caller, route, key) rebuilt
+// under this request's trace id, nil when there is none, or
+// errIdempotencyReused when the stored request had another body.
+func findReplay(ctx context.Context, r store.Reader, route string, id authn.Identity, key, fingerprint string) (*acceptedOutput, error) {
+	prev, err := r.IdempotencyFind(ctx, idempotencyScope(id), route, key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case prev.RequestFingerprint != fingerprint:
+		return nil, errIdempotencyReused
+	}
+	return replay(ctx, prev)
+}
+
+// idempotencyRecord is the replayable form of a 202 response.
+func (a *API) idempotencyRecord(route string, id authn.Identity, key, fingerprint string, body Accepted) (record.IdempotencyRecord, error) {
+	payload, err := canonical.JSON(body)
+	if err != nil {
+		return record.IdempotencyRecord{}, err
+	}
+	return record.IdempotencyRecord{
+		RecordID:           record.IdempotencyRecordID(body.TraceID),
+		Scope:              idempotencyScope(id),
+		RoutePath:          route,
+		IdempotencyKey:     key,
+		RequestFingerprint: fingerprint,
+		ResponseStatusCode: http.StatusAccepted,
+		ResponseTraceID:    body.TraceID,
+		RecordedAt:         record.FormatTime(a.deps.Now()),
+		ResponsePayload:    payload,
+	}, nil
 }
 
 // replay rebuilds a stored response under this request's trace id.
