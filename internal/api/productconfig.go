@@ -89,9 +89,10 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 	if a.deps.Store == nil {
 		return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Product config requires the SQL store.")
 	}
-	// The bundle writes in several transactions (secrets, then the runtime
-	// record), so its Idempotency-Key cannot share one with them: look it
-	// up first and store the response after the write commits.
+	// Look the Idempotency-Key up before the bundle is planned: a retry of
+	// an apply citing a plan must replay, not be refused as stale because
+	// of the change its own first attempt made. The response is stored
+	// after the bundle commits.
 	key := strings.TrimSpace(in.IdempotencyKey)
 	if !validIdempotencyKey(key) {
 		return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)

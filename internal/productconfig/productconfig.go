@@ -564,10 +564,8 @@ func (s *Service) RequireDryRun(ctx context.Context, identity string, b Bundle) 
 // the runtime record. With opt.PlanID the apply is refused when the plan
 // expired, was made for another bundle, or any input changed since.
 //
-// Because each secret commits on its own, a storage failure part way (not
-// a validation failure: those all happen first) can leave earlier secrets
-// written; re-running the same bundle is safe, as unchanged secrets are
-// left alone.
+// Every secret and the runtime record commit in one transaction, secrets
+// first: a failure at any point writes nothing at all.
 func (s *Service) Apply(ctx context.Context, b Bundle, opt Options) (Result, error) {
 	c, err := s.compute(ctx, b, opt, ModeApply)
 	if err != nil {
@@ -580,22 +578,33 @@ func (s *Service) Apply(ctx context.Context, b Bundle, opt Options) (Result, err
 	}
 	res := c.result
 	n := c.bundle
+	ins := make([]secrets.PutInput, len(n.Secrets))
 	for i, in := range n.Secrets {
-		put, err := s.secrets.Put(ctx, secrets.PutInput{Scope: in.Scope, Integration: in.Integration, Name: in.Name,
+		ins[i] = secrets.PutInput{Scope: in.Scope, Integration: in.Integration, Name: in.Name,
 			Context: in.Context, Instance: in.Instance, BindingKey: in.BindingKey, Value: in.Value,
-			Description: in.Description, Actor: opt.Actor, Source: "product-config"})
-		if err != nil {
-			return Result{}, fmt.Errorf("apply secret %d of %d (%s): %w", i+1, len(n.Secrets), res.Secrets[i].SecretID, err)
-		}
-		res.Secrets[i].Action, res.Secrets[i].VersionID = put.Action, put.VersionID
+			Description: in.Description, Actor: opt.Actor, Source: "product-config"}
 	}
-	if len(res.RuntimeEnvironment.ChangedKeys) > 0 {
-		put, err := s.runtime.Put(ctx, runtimeenv.Route{Scope: n.Route.Scope, Context: n.Route.Context, Instance: n.Route.Instance}, n.Env, opt.SourceLabel)
+	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		puts, err := s.secrets.PutAllTx(ctx, tx, ins)
 		if err != nil {
-			return Result{}, fmt.Errorf("apply runtime record: %w", err)
+			return fmt.Errorf("apply secrets: %w", err)
+		}
+		for i, put := range puts {
+			res.Secrets[i].Action, res.Secrets[i].VersionID = put.Action, put.VersionID
+		}
+		if len(res.RuntimeEnvironment.ChangedKeys) == 0 {
+			return nil
+		}
+		put, err := s.runtime.PutTx(ctx, tx, runtimeenv.Route{Scope: n.Route.Scope, Context: n.Route.Context, Instance: n.Route.Instance}, n.Env, opt.SourceLabel)
+		if err != nil {
+			return fmt.Errorf("apply runtime record: %w", err)
 		}
 		res.RuntimeEnvironment.Record = put.Summary
 		res.RuntimeEnvironment.EnvValueCountAfter = put.EnvValueCount
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	res.Summary.SecretChangeCount = 0
 	for _, sp := range res.Secrets {

@@ -369,3 +369,37 @@ func TestEnvironmentClassAndStructuredForm(t *testing.T) {
 		}
 	})
 }
+
+// A storage failure after the secrets are written (here the engine itself
+// refuses the runtime record, through a trigger) rolls the whole bundle
+// back: no secret, version, binding or event survives it.
+func TestStorageFailureMidApplyWritesNothing(t *testing.T) {
+	eachEngine(t, true, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ddl := []string{`CREATE TRIGGER refuse_runtime BEFORE INSERT ON launchplane_runtime_environments
+			BEGIN SELECT RAISE(ABORT, 'injected runtime failure'); END`}
+		if e.s.Backend() == sqlstore.BackendPostgres {
+			ddl = []string{`CREATE FUNCTION refuse_runtime() RETURNS trigger LANGUAGE plpgsql AS
+				$$ BEGIN RAISE EXCEPTION 'injected runtime failure'; END $$`,
+				`CREATE TRIGGER refuse_runtime BEFORE INSERT ON launchplane_runtime_environments
+				FOR EACH ROW EXECUTE FUNCTION refuse_runtime()`}
+		}
+		for _, stmt := range ddl {
+			if _, err := e.s.DB().ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("install fault: %v", err)
+			}
+		}
+		before := e.counts(t)
+		_, err := e.svc.Apply(ctx, bundle(t, nil), productconfig.Options{Actor: "t"})
+		if err == nil || !strings.Contains(err.Error(), "injected runtime failure") {
+			t.Fatalf("apply: %v, want the injected failure", err)
+		}
+		noLeak(t, err)
+		if after := e.counts(t); !equalCounts(before, after) {
+			t.Fatalf("a failed apply left rows behind: %v -> %v", before, after)
+		}
+		if report, err := e.s.VerifyLedger(ctx); err != nil || !report.OK() {
+			t.Fatalf("ledger: %+v, %v", report, err)
+		}
+	})
+}

@@ -119,51 +119,80 @@ type PutResult struct {
 // empty sourceLabel keeps the stored label. Secret-shaped keys, non-scalar
 // values and route errors are refused before anything is written.
 func (s *Service) Put(ctx context.Context, route Route, set map[string]any, sourceLabel string) (PutResult, error) {
-	route, err := route.check()
+	probe, err := s.preparePut(route, set, sourceLabel)
 	if err != nil {
-		return PutResult{}, err
-	}
-	if len(set) == 0 {
-		return PutResult{}, fmt.Errorf("put runtime environment %s: no keys to set: %w", route, record.ErrInvalid)
-	}
-	// Validate the new keys on their own first, so a refusal names only
-	// what the caller sent.
-	probe := record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: clone(set), UpdatedAt: s.stamp(), SourceLabel: sourceLabel}
-	if err := probe.Validate(); err != nil {
 		return PutResult{}, err
 	}
 	var res PutResult
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.Lock(ctx, route.lockKey()); err != nil {
-			return err
-		}
-		rec, err := tx.RuntimeEnvGet(ctx, route.Scope, route.Context, route.Instance)
-		res.Action = "updated"
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			res.Action = "created"
-			rec = record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: map[string]any{}}
-		case err != nil:
-			return err
-		}
-		for k, v := range probe.Env {
-			rec.Env[k] = v
-		}
-		rec.UpdatedAt = probe.UpdatedAt
-		if probe.SourceLabel != "" {
-			rec.SourceLabel = probe.SourceLabel
-		}
-		if err := rec.Validate(); err != nil {
-			return err
-		}
-		res.Summary = Summarize(rec)
-		res.SetKeys = probe.EnvKeys()
-		return tx.RuntimeEnvPut(ctx, rec)
+		res, err = putProbe(ctx, tx, probe)
+		return err
 	})
 	if err != nil {
-		return PutResult{}, fmt.Errorf("put runtime environment %s: %w", route, err)
+		return PutResult{}, fmt.Errorf("put runtime environment %s: %w", routeOf(probe), err)
 	}
 	return res, nil
+}
+
+// PutTx is Put inside the caller's transaction, so the merge can commit
+// together with other records.
+func (s *Service) PutTx(ctx context.Context, tx store.Tx, route Route, set map[string]any, sourceLabel string) (PutResult, error) {
+	probe, err := s.preparePut(route, set, sourceLabel)
+	if err != nil {
+		return PutResult{}, err
+	}
+	res, err := putProbe(ctx, tx, probe)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("put runtime environment %s: %w", routeOf(probe), err)
+	}
+	return res, nil
+}
+
+// preparePut checks the route and validates the new keys on their own, so
+// a refusal names only what the caller sent. The result holds just them.
+func (s *Service) preparePut(route Route, set map[string]any, sourceLabel string) (record.RuntimeEnvironment, error) {
+	route, err := route.check()
+	if err != nil {
+		return record.RuntimeEnvironment{}, err
+	}
+	if len(set) == 0 {
+		return record.RuntimeEnvironment{}, fmt.Errorf("put runtime environment %s: no keys to set: %w", route, record.ErrInvalid)
+	}
+	probe := record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: clone(set), UpdatedAt: s.stamp(), SourceLabel: sourceLabel}
+	if err := probe.Validate(); err != nil {
+		return record.RuntimeEnvironment{}, err
+	}
+	return probe, nil
+}
+
+// putProbe merges a prepared probe into its route's stored record.
+func putProbe(ctx context.Context, tx store.Tx, probe record.RuntimeEnvironment) (PutResult, error) {
+	route := routeOf(probe)
+	if err := tx.Lock(ctx, route.lockKey()); err != nil {
+		return PutResult{}, err
+	}
+	rec, err := tx.RuntimeEnvGet(ctx, route.Scope, route.Context, route.Instance)
+	res := PutResult{Action: "updated"}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		res.Action = "created"
+		rec = record.RuntimeEnvironment{Scope: route.Scope, Context: route.Context, Instance: route.Instance, Env: map[string]any{}}
+	case err != nil:
+		return PutResult{}, err
+	}
+	for k, v := range probe.Env {
+		rec.Env[k] = v
+	}
+	rec.UpdatedAt = probe.UpdatedAt
+	if probe.SourceLabel != "" {
+		rec.SourceLabel = probe.SourceLabel
+	}
+	if err := rec.Validate(); err != nil {
+		return PutResult{}, err
+	}
+	res.Summary = Summarize(rec)
+	res.SetKeys = probe.EnvKeys()
+	return res, tx.RuntimeEnvPut(ctx, rec)
 }
 
 // UnsetResult is the outcome of Unset.
@@ -279,4 +308,9 @@ func clone(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// routeOf names a record's route.
+func routeOf(r record.RuntimeEnvironment) Route {
+	return Route{Scope: r.Scope, Context: r.Context, Instance: r.Instance}
 }

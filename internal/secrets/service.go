@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,75 +137,124 @@ func tupleLock(scope, integration, name, context, instance string) string {
 // pointer are written in one transaction. A missing key ring writes
 // nothing; a current version that no longer decrypts fails closed.
 func (s *Service) Put(ctx context.Context, in PutInput) (PutResult, error) {
-	if err := s.requireRing("put secret"); err != nil {
+	// Refuse bad input before opening a transaction.
+	if _, err := s.prepare([]PutInput{in}); err != nil {
 		return PutResult{}, err
 	}
-	if err := in.normalize(); err != nil {
-		return PutResult{}, fmt.Errorf("put secret: %w", err)
-	}
-	secretID := record.SecretID(in.Integration, in.Name, in.Context, in.Instance)
-	res := PutResult{SecretID: secretID, BindingID: record.SecretBindingID(secretID, in.BindingKey)}
+	var res []PutResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		res.Action, res.VersionID = "", ""
-		if err := tx.Lock(ctx, tupleLock(in.Scope, in.Integration, in.Name, in.Context, in.Instance)); err != nil {
-			return err
-		}
-		now := s.stamp()
-		existing, err := tx.SecretFind(ctx, in.Scope, in.Integration, in.Name, in.Context, in.Instance)
-		found := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if found {
-			same, err := s.currentEquals(ctx, tx, existing, in.Value)
-			if err != nil {
-				return err
-			}
-			if same && existing.Status == record.SecretStatusConfigured {
-				res.Action, res.VersionID = ActionUnchanged, existing.CurrentVersionID
-				return s.upsertBinding(ctx, tx, existing, in.BindingKey, now)
-			}
-		}
-		versionID, err := record.NewSecretVersionID(secretID, s.rand)
-		if err != nil {
-			return err
-		}
-		sealed, err := crypto.Seal(s.ring, secretID, versionID, []byte(in.Value.Reveal()), s.rand)
-		if err != nil {
-			return err
-		}
-		version := record.SecretVersion{VersionID: versionID, SecretID: secretID, CreatedAt: now, CreatedBy: in.Actor,
-			CipherAlg: sealed.CipherAlg, KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext}
-		if err := tx.SecretVersionPut(ctx, version); err != nil {
-			return err
-		}
-		rec := record.SecretRecord{SecretID: secretID, Scope: in.Scope, Integration: in.Integration, Name: in.Name,
-			Context: in.Context, Instance: in.Instance, Policy: record.SecretPolicyWriteOnly, CreatedAt: now}
-		action := ActionCreated
-		if found {
-			rec, action = existing, ActionRotated
-		}
-		rec.Status, rec.CurrentVersionID, rec.UpdatedAt, rec.UpdatedBy = record.SecretStatusConfigured, versionID, now, in.Actor
-		if in.Description != "" {
-			rec.Description = in.Description
-		}
-		if err := s.upsertBinding(ctx, tx, rec, in.BindingKey, now); err != nil {
-			return err
-		}
-		if err := s.appendEvent(ctx, tx, secretID, action, in.Actor, "secret value "+action,
-			map[string]string{"source": in.Source, "binding_key": in.BindingKey, "version_id": versionID}, now); err != nil {
-			return err
-		}
-		// The pointer moves last, after everything it implies is written.
-		if err := tx.SecretPut(ctx, rec); err != nil {
-			return err
-		}
-		res.Action, res.VersionID = action, versionID
-		return nil
+		var err error
+		res, err = s.PutAllTx(ctx, tx, []PutInput{in})
+		return err
 	})
 	if err != nil {
-		return PutResult{}, fmt.Errorf("put secret %s: %w", secretID, err)
+		return PutResult{}, err
 	}
+	return res[0], nil
+}
+
+// PutAllTx writes several secrets inside the caller's transaction, each as
+// Put would, so a caller can commit them together with other records. It
+// takes every tuple lock up front in sorted order, so two transactions
+// writing overlapping sets cannot deadlock. Results follow the input order.
+func (s *Service) PutAllTx(ctx context.Context, tx store.Tx, ins []PutInput) ([]PutResult, error) {
+	if len(ins) == 0 {
+		return nil, nil // nothing to write needs no key
+	}
+	locks, err := s.prepare(ins)
+	if err != nil {
+		return nil, err
+	}
+	for _, key := range locks {
+		if err := tx.Lock(ctx, key); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]PutResult, len(ins))
+	for i, in := range ins {
+		res, err := s.putLocked(ctx, tx, in)
+		if err != nil {
+			return nil, fmt.Errorf("put secret %s: %w", res.SecretID, err)
+		}
+		out[i] = res
+	}
+	return out, nil
+}
+
+// prepare checks the key ring and normalizes ins in place, returning their
+// tuple locks sorted and without repeats.
+func (s *Service) prepare(ins []PutInput) ([]string, error) {
+	if err := s.requireRing("put secret"); err != nil {
+		return nil, err
+	}
+	locks := make([]string, len(ins))
+	for i := range ins {
+		if err := ins[i].normalize(); err != nil {
+			return nil, fmt.Errorf("put secret: %w", err)
+		}
+		in := ins[i]
+		locks[i] = tupleLock(in.Scope, in.Integration, in.Name, in.Context, in.Instance)
+	}
+	slices.Sort(locks)
+	return slices.Compact(locks), nil
+}
+
+// putLocked is the write algorithm for one normalized input whose tuple
+// lock tx already holds.
+func (s *Service) putLocked(ctx context.Context, tx store.Tx, in PutInput) (PutResult, error) {
+	secretID := record.SecretID(in.Integration, in.Name, in.Context, in.Instance)
+	res := PutResult{SecretID: secretID, BindingID: record.SecretBindingID(secretID, in.BindingKey)}
+	now := s.stamp()
+	existing, err := tx.SecretFind(ctx, in.Scope, in.Integration, in.Name, in.Context, in.Instance)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return res, err
+	}
+	if found {
+		same, err := s.currentEquals(ctx, tx, existing, in.Value)
+		if err != nil {
+			return res, err
+		}
+		if same && existing.Status == record.SecretStatusConfigured {
+			res.Action, res.VersionID = ActionUnchanged, existing.CurrentVersionID
+			return res, s.upsertBinding(ctx, tx, existing, in.BindingKey, now)
+		}
+	}
+	versionID, err := record.NewSecretVersionID(secretID, s.rand)
+	if err != nil {
+		return res, err
+	}
+	sealed, err := crypto.Seal(s.ring, secretID, versionID, []byte(in.Value.Reveal()), s.rand)
+	if err != nil {
+		return res, err
+	}
+	version := record.SecretVersion{VersionID: versionID, SecretID: secretID, CreatedAt: now, CreatedBy: in.Actor,
+		CipherAlg: sealed.CipherAlg, KeyID: sealed.KeyID, Ciphertext: sealed.Ciphertext}
+	if err := tx.SecretVersionPut(ctx, version); err != nil {
+		return res, err
+	}
+	rec := record.SecretRecord{SecretID: secretID, Scope: in.Scope, Integration: in.Integration, Name: in.Name,
+		Context: in.Context, Instance: in.Instance, Policy: record.SecretPolicyWriteOnly, CreatedAt: now}
+	action := ActionCreated
+	if found {
+		rec, action = existing, ActionRotated
+	}
+	rec.Status, rec.CurrentVersionID, rec.UpdatedAt, rec.UpdatedBy = record.SecretStatusConfigured, versionID, now, in.Actor
+	if in.Description != "" {
+		rec.Description = in.Description
+	}
+	if err := s.upsertBinding(ctx, tx, rec, in.BindingKey, now); err != nil {
+		return res, err
+	}
+	if err := s.appendEvent(ctx, tx, secretID, action, in.Actor, "secret value "+action,
+		map[string]string{"source": in.Source, "binding_key": in.BindingKey, "version_id": versionID}, now); err != nil {
+		return res, err
+	}
+	// The pointer moves last, after everything it implies is written.
+	if err := tx.SecretPut(ctx, rec); err != nil {
+		return res, err
+	}
+	res.Action, res.VersionID = action, versionID
 	return res, nil
 }
 
