@@ -221,6 +221,24 @@ func TestProductConfigRouteIdempotency(t *testing.T) {
 			if r := h.do("POST", pcPath, web, body, "Idempotency-Key", "bad key"); r.status != 400 {
 				t.Fatalf("invalid key: %d %s", r.status, r.raw)
 			}
+			// A retry of an apply bound to a plan replays; it is not refused
+			// as stale because of the change its own first attempt made.
+			planBody := pcBody(t, "dry-run", func(m map[string]any) { m["runtime_env"] = map[string]any{"KEYCLOAK_URL": "https://planned.example"} })
+			plan := h.do("POST", pcPath, pcOperatorTok, planBody)
+			planID, _ := plan.body["result"].(map[string]any)["plan_id"].(string)
+			if plan.status != 202 || planID == "" {
+				t.Fatalf("owner dry-run: %d %s", plan.status, plan.raw)
+			}
+			bound := pcBody(t, "apply", func(m map[string]any) {
+				m["runtime_env"] = map[string]any{"KEYCLOAK_URL": "https://planned.example"}
+				m["plan_id"] = planID
+			})
+			if r := h.do("POST", pcPath, pcOperatorTok, bound, "Idempotency-Key", "pc-plan"); r.status != 202 {
+				t.Fatalf("bound apply: %d %s", r.status, r.raw)
+			}
+			if r := h.do("POST", pcPath, pcOperatorTok, bound, "Idempotency-Key", "pc-plan"); r.status != 202 || r.body["replayed"] != true {
+				t.Fatalf("bound apply retry: %d %s", r.status, r.raw)
+			}
 			if strings.Contains(first.raw+again.raw, pcValue) {
 				t.Fatal("a response contains the secret value")
 			}
