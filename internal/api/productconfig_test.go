@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -38,6 +39,13 @@ products = ["cm"]
 contexts = ["cm"]
 actions = ["product_config.plan", "product_config.apply"]
 
+[[github_actions]]
+repository = "acme/web"
+workflow_refs = ["acme/web/.github/workflows/*.yml@*"]
+products = ["launchplane"]
+contexts = ["cm", "launchplane"]
+actions = ["secret.list", "secret.read", "runtime_key_safety.write"]
+
 [[local_operators]]
 subjects = ["owner"]
 token_labels = ["write"]
@@ -54,6 +62,12 @@ actions = ["product_config.plan", "product_config.apply"]
 `
 
 func newProductConfigHarness(t *testing.T, url string, withKey bool) *harness {
+	return newProductConfigHarnessLogging(t, url, withKey, nil)
+}
+
+// newProductConfigHarnessLogging is newProductConfigHarness with the
+// service's slog output going to log (discarded when nil).
+func newProductConfigHarnessLogging(t *testing.T, url string, withKey bool, log *slog.Logger) *harness {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
@@ -87,7 +101,7 @@ func newProductConfigHarness(t *testing.T, url string, withKey bool) *harness {
 		}
 	}
 	a := api.New(api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}, SecretKeys: ring})
+		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}, SecretKeys: ring, Logger: log})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}

@@ -376,19 +376,7 @@ func TestEnvironmentClassAndStructuredForm(t *testing.T) {
 func TestStorageFailureMidApplyWritesNothing(t *testing.T) {
 	eachEngine(t, true, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		ddl := []string{`CREATE TRIGGER refuse_runtime BEFORE INSERT ON launchplane_runtime_environments
-			BEGIN SELECT RAISE(ABORT, 'injected runtime failure'); END`}
-		if e.s.Backend() == sqlstore.BackendPostgres {
-			ddl = []string{`CREATE FUNCTION refuse_runtime() RETURNS trigger LANGUAGE plpgsql AS
-				$$ BEGIN RAISE EXCEPTION 'injected runtime failure'; END $$`,
-				`CREATE TRIGGER refuse_runtime BEFORE INSERT ON launchplane_runtime_environments
-				FOR EACH ROW EXECUTE FUNCTION refuse_runtime()`}
-		}
-		for _, stmt := range ddl {
-			if _, err := e.s.DB().ExecContext(ctx, stmt); err != nil {
-				t.Fatalf("install fault: %v", err)
-			}
-		}
+		sqltest.RefuseInserts(t, e.s.DB(), e.s.Backend(), "launchplane_runtime_environments", "injected runtime failure")
 		before := e.counts(t)
 		_, err := e.svc.Apply(ctx, bundle(t, nil), productconfig.Options{Actor: "t"})
 		if err == nil || !strings.Contains(err.Error(), "injected runtime failure") {

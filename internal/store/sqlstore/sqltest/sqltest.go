@@ -184,3 +184,26 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// RefuseInserts installs a trigger that makes the engine itself reject
+// every new row of table with message: a real storage fault for tests that
+// prove a failed write leaves nothing behind. backend is "postgres" or
+// "sqlite"; table and message must be trusted literals.
+func RefuseInserts(t testing.TB, db *sql.DB, backend, table, message string) {
+	t.Helper()
+	ddl := []string{fmt.Sprintf(`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s
+		BEGIN SELECT RAISE(ABORT, '%[2]s'); END`, table, message)}
+	if backend == "postgres" {
+		ddl = []string{
+			fmt.Sprintf(`CREATE FUNCTION refuse_%[1]s() RETURNS trigger LANGUAGE plpgsql AS
+				$$ BEGIN RAISE EXCEPTION '%[2]s'; END $$`, table, message),
+			fmt.Sprintf(`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s
+				FOR EACH ROW EXECUTE FUNCTION refuse_%[1]s()`, table),
+		}
+	}
+	for _, stmt := range ddl {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("refuse inserts into %s: %v", table, err)
+		}
+	}
+}
