@@ -54,11 +54,36 @@ func TestSecretsNeverEchoValues(t *testing.T) {
 			run(0, "", "secrets", "relabel-binding", "--binding-id", "secret-runtime-environment-db-cm-prod-binding-db-password", "--binding-key", "DATABASE_PASSWORD")
 			run(0, "", "secrets", "reencrypt", "--dry-run")
 			run(0, "", "secrets", "reencrypt", "--apply")
+
+			// The runtime-environment commands around the secret overlay.
+			inst := []string{"--scope", "instance", "--context", "cm", "--instance", "prod"}
+			run(0, "", append([]string{"environments", "put", "--set", "KEYCLOAK_URL=https://id.example", "--set", "WORKERS=4"}, inst...)...)
+			if out := run(1, "", append([]string{"environments", "put", "--set", "API_KEY=" + value}, inst...)...); out != "" {
+				t.Errorf("a refused put printed to stdout: %s", out)
+			}
+			run(0, "", append([]string{"environments", "unset", "--key", "WORKERS"}, inst...)...)
+			run(1, "", append([]string{"environments", "unset", "--key", "KEYCLOAK_URL"}, inst...)...)
+			run(0, "", append([]string{"environments", "relabel", "--source-label", "leak-test"}, inst...)...)
+			run(0, "", "environments", "list")
+			resolved := run(0, "", "environments", "resolve", "--context", "cm", "--instance", "prod")
+			if !strings.Contains(resolved, `"DATABASE_PASSWORD": "<redacted>"`) {
+				t.Errorf("resolve without --include-secret-values: %s", resolved)
+			}
+			run(0, "", append([]string{"environments", "delete-record", "--dry-run"}, inst...)...)
+			// The one plaintext surface, kept out of the leak check: the
+			// trusted-shell resolve returns the current value.
+			var out, errb bytes.Buffer
+			if code := cli.Main(context.Background(), []string{"environments", "resolve", "--context", "cm", "--instance", "prod", "--include-secret-values"},
+				cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: time.Now}); code != 0 ||
+				!strings.Contains(out.String(), `"DATABASE_PASSWORD": "`+value+`-2"`) {
+				t.Errorf("resolve --include-secret-values: exit %d %s%s", code, out.String(), errb.String())
+			}
 			run(2, "", append(base, "--value", value, "--value-file", file)...)
 			run(1, "", append(append([]string{}, base...), "--scope", "global", "--value", value)...)
 			env["LAUNCHPLANE_MASTER_ENCRYPTION_KEY"] = "wrong-passphrase"
 			run(1, "", append(base, "--value", value)...)
 			run(1, "", "secrets", "reencrypt", "--dry-run")
+			run(1, "", "environments", "resolve", "--context", "cm", "--instance", "prod")
 			delete(env, "LAUNCHPLANE_MASTER_ENCRYPTION_KEY")
 			run(1, "", append(base, "--value", value)...)
 			for _, form := range forms {
