@@ -476,7 +476,7 @@ func liveTargetAction(n normalized, targetName string, changed []string) NextAct
 	endpoint := "/v1/live-target-runtime/apply"
 	return NextAction{
 		Kind:        "live_target_runtime_apply",
-		Target:      map[string]any{"context": n.Context, "instance": n.Instance, "target_name": targetName},
+		Target:      map[string]any{"context": n.Context, "instance": n.Instance, "target_type": "dokploy", "target_name": targetName},
 		ChangedKeys: changed,
 		DryRun:      map[string]any{"method": "POST", "endpoint": endpoint, "mode": ModeDryRun},
 		Apply:       map[string]any{"method": "POST", "endpoint": endpoint, "mode": ModeApply},

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/launchplane/launchplane/internal/canonical"
 	"github.com/launchplane/launchplane/internal/productconfig"
 	"github.com/launchplane/launchplane/internal/record"
@@ -388,6 +391,52 @@ func TestStorageFailureMidApplyWritesNothing(t *testing.T) {
 		}
 		if report, err := e.s.VerifyLedger(ctx); err != nil || !report.OK() {
 			t.Fatalf("ledger: %+v, %v", report, err)
+		}
+	})
+}
+
+// A runtime change on a route that feeds a tracked live target reports the
+// live-target sync as a required next action; a secrets-only or unchanged
+// runtime record does not.
+func TestTrackedTargetNextAction(t *testing.T) {
+	eachEngine(t, true, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var asked []runtimeenv.Route
+		svc := productconfig.New(productconfig.Config{Store: e.s, Ring: testRing(t), KeySafety: e.safety, Now: e.clock.now,
+			PolicyDigest: func(context.Context, store.Reader) (string, error) { return "policy-sha", nil },
+			Tracked: func(_ context.Context, r runtimeenv.Route) ([]string, error) {
+				asked = append(asked, r)
+				return []string{"cm-testing-app"}, nil
+			}})
+		res, err := svc.Apply(ctx, bundle(t, nil), productconfig.Options{Actor: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []productconfig.NextAction{{
+			Kind:        "live_target_runtime_apply",
+			Target:      map[string]any{"context": "cm", "instance": "testing", "target_type": "dokploy", "target_name": "cm-testing-app"},
+			ChangedKeys: []string{"KEYCLOAK_URL", "WORKERS"},
+			DryRun:      map[string]any{"method": "POST", "endpoint": "/v1/live-target-runtime/apply", "mode": "dry-run"},
+			Apply:       map[string]any{"method": "POST", "endpoint": "/v1/live-target-runtime/apply", "mode": "apply"},
+		}}
+		if diff := cmp.Diff(want, res.NextActions, cmpopts.IgnoreFields(productconfig.NextAction{}, "Instruction")); diff != "" {
+			t.Errorf("next actions (-want +got):\n%s", diff)
+		}
+		if res.Status != "records_applied_live_sync_required" {
+			t.Errorf("status = %q", res.Status)
+		}
+		if diff := cmp.Diff([]runtimeenv.Route{{Scope: "instance", Context: "cm", Instance: "testing"}}, asked); diff != "" {
+			t.Errorf("tracked lookup (-want +got):\n%s", diff)
+		}
+		// Same runtime values, a rotated secret: nothing to sync by this rule.
+		again, err := svc.Apply(ctx, bundle(t, func(m map[string]any) {
+			m["secrets"].([]any)[0].(map[string]any)["value"] = "rotated-value"
+		}), productconfig.Options{Actor: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Status != "ok" || len(again.NextActions) != 0 {
+			t.Errorf("unchanged runtime record: status %q, next actions %v", again.Status, again.NextActions)
 		}
 	})
 }
