@@ -47,7 +47,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func testRing(t *testing.T) *crypto.KeyRing {
+func testRing(t testing.TB) *crypto.KeyRing {
 	r, err := crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")))
 	if err != nil {
 		t.Fatal(err)
