@@ -62,7 +62,7 @@ func benchBundle(tb testing.TB, seq int) productconfig.Bundle {
 	b, err := productconfig.Decode(fmt.Appendf(nil, `{"schema_version": 1, "product": "cm", "context": "cm", "instance": "testing",
 		"runtime_env": {"KEYCLOAK_URL": "https://id-%[1]d.example", "WORKERS": %[1]d},
 		"secrets": [{"name": "smtp", "binding_key": "SMTP_PASSWORD", "value": "smtp-%[1]d"},
-		            {"name": "api", "binding_key": "API_KEY", "value": "api-%[1]d", "scope": "context"}]}`, seq))
+		            {"name": "api", "binding_key": "API_KEY", "value": "api-%[1]d"}]}`, seq))
 	if err != nil {
 		tb.Fatal(err)
 	}

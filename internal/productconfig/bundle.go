@@ -111,6 +111,14 @@ func defaultSecretScope(context, instance string) string {
 	return record.SecretScopeGlobal
 }
 
+func validSecretScope(scope string) bool {
+	switch scope {
+	case record.SecretScopeGlobal, record.SecretScopeContext, record.SecretScopeContextInstance:
+		return true
+	}
+	return false
+}
+
 // problems collects validation problems of a bundle.
 type problems struct{ list []record.FieldProblem }
 
@@ -254,8 +262,9 @@ func isStructured(m map[string]json.RawMessage) bool {
 // secrets applies the secret defaults and rules: name, binding_key and a
 // non-empty value are required; integration defaults to
 // runtime_environment; scope defaults by the default-scope rule and must
-// be global, context or context_instance; context and instance default to
-// the top-level target's (for the scopes that use them) and must equal it.
+// be global, context or context_instance and exactly the top-level
+// target's scope; context and instance default to the top-level target's
+// (for the scopes that use them) and must equal it.
 func (n normalized) secrets(p *problems, in []SecretInput) []SecretInput {
 	out := make([]SecretInput, 0, len(in))
 	seenTuple := map[string]int{}
@@ -313,6 +322,12 @@ func (n normalized) secrets(p *problems, in []SecretInput) []SecretInput {
 			}
 		default:
 			p.add(f("scope"), "must be one of global, context, context_instance")
+		}
+		// Authorization and key safety cover the top-level target only, so
+		// a secret may not be scoped wider than it (upstream: the secret's
+		// target must equal the top-level target).
+		if want := defaultSecretScope(n.Context, n.Instance); s.Scope != want && validSecretScope(s.Scope) {
+			p.add(f("scope"), "must be %s, the scope of the top-level target: a wider secret would reach lanes this bundle is not authorized or key-safety checked for", want)
 		}
 		tuple := strings.Join([]string{s.Scope, s.Integration, s.Name, s.Context, s.Instance}, "\x00")
 		if j, dup := seenTuple[tuple]; dup {

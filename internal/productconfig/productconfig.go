@@ -326,22 +326,27 @@ func (s *Service) fingerprint(n normalized) (string, error) {
 
 func (s *Service) stamp() string { return record.FormatTime(s.cfg.Now()) }
 
-// compute validates b completely and plans it against the store. Nothing
-// is written.
-func (s *Service) compute(ctx context.Context, b Bundle, opt Options, mode string) (computed, error) {
+// validate normalizes b and checks that a key is there for its secrets;
+// it reads nothing.
+func (s *Service) validate(b Bundle) (normalized, error) {
 	n, err := b.normalize(s.stamp())
 	if err != nil {
-		return computed{}, err
+		return normalized{}, err
 	}
 	if len(n.Secrets) > 0 && (s.cfg.Ring == nil || s.cfg.Ring.ActiveKeyID() == "") {
-		return computed{}, fmt.Errorf("%w: the bundle has %d secret(s): %w", ErrSecretConfiguration, len(n.Secrets), crypto.ErrNoKey)
+		return normalized{}, fmt.Errorf("%w: the bundle has %d secret(s): %w", ErrSecretConfiguration, len(n.Secrets), crypto.ErrNoKey)
 	}
+	return n, nil
+}
+
+// compute plans the validated bundle n against r. Nothing is written.
+func (s *Service) compute(ctx context.Context, r store.Reader, n normalized, opt Options, mode string) (computed, error) {
 	c := computed{bundle: n, inputs: map[string]string{}}
+	var err error
 	if c.fingerprint, err = s.fingerprint(n); err != nil {
 		return computed{}, err
 	}
 	c.inputs["bundle"] = c.fingerprint
-	r := s.cfg.Store
 	res := Result{Mode: mode, Product: n.Product, Context: n.Context, Instance: n.Instance,
 		Actor: opt.Actor, SourceLabel: opt.SourceLabel, Secrets: []SecretPlan{}, NextActions: []NextAction{}}
 
@@ -502,7 +507,11 @@ func (s *Service) currentEquals(ctx context.Context, r store.Reader, rec record.
 // Plan runs every validation, plans b against the store and records a
 // bound plan (which also serves as an owner agent's dry-run marker).
 func (s *Service) Plan(ctx context.Context, b Bundle, opt Options) (Result, error) {
-	c, err := s.compute(ctx, b, opt, ModeDryRun)
+	n, err := s.validate(b)
+	if err != nil {
+		return Result{}, err
+	}
+	c, err := s.compute(ctx, s.cfg.Store, n, opt, ModeDryRun)
 	if err != nil {
 		return Result{}, err
 	}
@@ -560,57 +569,74 @@ func (s *Service) RequireDryRun(ctx context.Context, identity string, b Bundle) 
 }
 
 // Apply re-runs every validation and, only when all pass, writes the
-// secrets (each in its own transaction, through secrets.Service) and then
-// the runtime record. With opt.PlanID the apply is refused when the plan
-// expired, was made for another bundle, or any input changed since.
-//
-// Every secret and the runtime record commit in one transaction, secrets
-// first: a failure at any point writes nothing at all.
+// secrets and then the runtime record, all in one transaction (ApplyTx):
+// a failure at any point writes nothing at all. With opt.PlanID the apply
+// is refused when the plan expired, was made for another bundle, or any
+// input changed since.
 func (s *Service) Apply(ctx context.Context, b Bundle, opt Options) (Result, error) {
-	c, err := s.compute(ctx, b, opt, ModeApply)
+	var res Result
+	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		res, err = s.ApplyTx(ctx, tx, b, opt)
+		return err
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	if opt.PlanID != "" {
-		if err := s.checkPlan(ctx, opt.PlanID, c); err != nil {
-			return Result{}, err
-		}
+	return res, nil
+}
+
+// ApplyTx is Apply inside the caller's transaction. It validates, then
+// locks every record it may write (the secret tuples in sorted order, then
+// the runtime route) before it reads them, so the plan check, the key-safety
+// check and the writes all see one state that no other writer can change
+// before the transaction commits.
+func (s *Service) ApplyTx(ctx context.Context, tx store.Tx, b Bundle, opt Options) (Result, error) {
+	n, err := s.validate(b)
+	if err != nil {
+		return Result{}, err
 	}
-	res := c.result
-	n := c.bundle
 	ins := make([]secrets.PutInput, len(n.Secrets))
 	for i, in := range n.Secrets {
 		ins[i] = secrets.PutInput{Scope: in.Scope, Integration: in.Integration, Name: in.Name,
 			Context: in.Context, Instance: in.Instance, BindingKey: in.BindingKey, Value: in.Value,
 			Description: in.Description, Actor: opt.Actor, Source: "product-config"}
 	}
-	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		puts, err := s.secrets.PutAllTx(ctx, tx, ins)
-		if err != nil {
-			return fmt.Errorf("apply secrets: %w", err)
-		}
-		for i, put := range puts {
-			res.Secrets[i].Action, res.Secrets[i].VersionID = put.Action, put.VersionID
-		}
-		if len(res.RuntimeEnvironment.ChangedKeys) == 0 {
-			return nil
-		}
-		put, err := s.runtime.PutTx(ctx, tx, runtimeenv.Route{Scope: n.Route.Scope, Context: n.Route.Context, Instance: n.Route.Instance}, n.Env, opt.SourceLabel)
-		if err != nil {
-			return fmt.Errorf("apply runtime record: %w", err)
-		}
-		res.RuntimeEnvironment.Record = put.Summary
-		res.RuntimeEnvironment.EnvValueCountAfter = put.EnvValueCount
-		return nil
-	})
+	route := runtimeenv.Route{Scope: n.Route.Scope, Context: n.Route.Context, Instance: n.Route.Instance}
+	if err := s.secrets.LockTx(ctx, tx, ins); err != nil {
+		return Result{}, fmt.Errorf("lock secrets: %w", err)
+	}
+	if err := s.runtime.LockTx(ctx, tx, route); err != nil {
+		return Result{}, fmt.Errorf("lock runtime record: %w", err)
+	}
+	c, err := s.compute(ctx, tx, n, opt, ModeApply)
 	if err != nil {
 		return Result{}, err
 	}
+	if opt.PlanID != "" {
+		if err := s.checkPlan(ctx, tx, opt.PlanID, c); err != nil {
+			return Result{}, err
+		}
+	}
+	res := c.result
+	puts, err := s.secrets.PutAllTx(ctx, tx, ins)
+	if err != nil {
+		return Result{}, fmt.Errorf("apply secrets: %w", err)
+	}
 	res.Summary.SecretChangeCount = 0
-	for _, sp := range res.Secrets {
-		if sp.Action != secrets.ActionUnchanged {
+	for i, put := range puts {
+		res.Secrets[i].Action, res.Secrets[i].VersionID = put.Action, put.VersionID
+		if put.Action != secrets.ActionUnchanged {
 			res.Summary.SecretChangeCount++
 		}
+	}
+	if len(res.RuntimeEnvironment.ChangedKeys) > 0 {
+		put, err := s.runtime.PutTx(ctx, tx, route, n.Env, opt.SourceLabel)
+		if err != nil {
+			return Result{}, fmt.Errorf("apply runtime record: %w", err)
+		}
+		res.RuntimeEnvironment.Record = put.Summary
+		res.RuntimeEnvironment.EnvValueCountAfter = put.EnvValueCount
 	}
 	res.Status = "ok"
 	if len(res.NextActions) > 0 {
@@ -620,8 +646,8 @@ func (s *Service) Apply(ctx context.Context, b Bundle, opt Options) (Result, err
 }
 
 // checkPlan refuses an apply whose plan no longer describes the world.
-func (s *Service) checkPlan(ctx context.Context, planID string, c computed) error {
-	plan, err := s.cfg.Store.ProductConfigPlanGet(ctx, planID)
+func (s *Service) checkPlan(ctx context.Context, r store.Reader, planID string, c computed) error {
+	plan, err := r.ProductConfigPlanGet(ctx, planID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("plan %s: %w", planID, ErrPlanNotFound)
 	}

@@ -103,7 +103,7 @@ func bundle(t *testing.T, mutate func(m map[string]any)) productconfig.Bundle {
 		"runtime_env": map[string]any{"KEYCLOAK_URL": "https://id.example", "WORKERS": 4},
 		"secrets": []any{
 			map[string]any{"name": "smtp", "binding_key": "SMTP_PASSWORD", "value": secretValue},
-			map[string]any{"name": "api", "binding_key": "API_KEY", "value": secretValue + "-2", "scope": "context"},
+			map[string]any{"name": "api", "binding_key": "API_KEY", "value": secretValue + "-2"},
 		},
 	}
 	if mutate != nil {
@@ -175,6 +175,13 @@ func TestRejections(t *testing.T) {
 			}, "runtime_env.scope"},
 			"secret route mismatch": {func(m map[string]any) {
 				m["secrets"] = []any{map[string]any{"name": "x", "binding_key": "X_TOKEN", "value": "v", "context": "other"}}
+			}, "secrets[0].scope"},
+			// Wider than the cm/testing target: would reach other lanes.
+			"global secret on an instance target": {func(m map[string]any) {
+				m["secrets"] = []any{map[string]any{"name": "x", "binding_key": "X_TOKEN", "value": "v", "scope": "global"}}
+			}, "secrets[0].scope"},
+			"context secret on an instance target": {func(m map[string]any) {
+				m["secrets"] = []any{map[string]any{"name": "x", "binding_key": "X_TOKEN", "value": "v", "scope": "context"}}
 			}, "secrets[0].scope"},
 			"non-scalar value": {func(m map[string]any) { m["runtime_env"] = map[string]any{"A": []any{1}} }, "runtime_env"},
 			"empty secret value": {func(m map[string]any) {

@@ -148,6 +148,16 @@ func (s *Service) PutTx(ctx context.Context, tx store.Tx, route Route, set map[s
 	return res, nil
 }
 
+// LockTx takes the route's record lock in tx, so a caller can read the
+// record it is about to merge into with nobody else changing it first.
+func (s *Service) LockTx(ctx context.Context, tx store.Tx, route Route) error {
+	route, err := route.check()
+	if err != nil {
+		return err
+	}
+	return tx.Lock(ctx, route.lockKey())
+}
+
 // preparePut checks the route and validates the new keys on their own, so
 // a refusal names only what the caller sent. The result holds just them.
 func (s *Service) preparePut(route Route, set map[string]any, sourceLabel string) (record.RuntimeEnvironment, error) {

@@ -158,17 +158,8 @@ func (s *Service) Put(ctx context.Context, in PutInput) (PutResult, error) {
 // takes every tuple lock up front in sorted order, so two transactions
 // writing overlapping sets cannot deadlock. Results follow the input order.
 func (s *Service) PutAllTx(ctx context.Context, tx store.Tx, ins []PutInput) ([]PutResult, error) {
-	if len(ins) == 0 {
-		return nil, nil // nothing to write needs no key
-	}
-	locks, err := s.prepare(ins)
-	if err != nil {
+	if err := s.LockTx(ctx, tx, ins); err != nil {
 		return nil, err
-	}
-	for _, key := range locks {
-		if err := tx.Lock(ctx, key); err != nil {
-			return nil, err
-		}
 	}
 	out := make([]PutResult, len(ins))
 	for i, in := range ins {
@@ -179,6 +170,26 @@ func (s *Service) PutAllTx(ctx context.Context, tx store.Tx, ins []PutInput) ([]
 		out[i] = res
 	}
 	return out, nil
+}
+
+// LockTx validates ins (normalizing them in place) and takes their tuple
+// locks in sorted order, so a caller can read the secrets it is about to
+// write with nobody else changing them first. PutAllTx calls it; taking a
+// lock twice in one transaction is harmless.
+func (s *Service) LockTx(ctx context.Context, tx store.Tx, ins []PutInput) error {
+	if len(ins) == 0 {
+		return nil // nothing to write needs no key
+	}
+	locks, err := s.prepare(ins)
+	if err != nil {
+		return err
+	}
+	for _, key := range locks {
+		if err := tx.Lock(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare checks the key ring and normalizes ins in place, returning their
