@@ -2,13 +2,17 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/launchplane/launchplane/internal/canonical"
+	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
 
@@ -66,7 +70,8 @@ func TestSecretValuesNeverLeak(t *testing.T) {
 				m["secrets"] = append(m["secrets"].([]any), map[string]any{"name": "x", "binding_key": "X_TOKEN", "value": pcValue, "scope": "nope"})
 			}), 400)
 			do(web, "POST", pcPath, withValue("apply", func(m map[string]any) { m["unexpected"] = pcValue }), 400)
-			do(web, "POST", pcPath, withValue("apply", nil), 202, "Idempotency-Key", "leak-1")
+			keyedBody := withValue("apply", nil)
+			do(web, "POST", pcPath, keyedBody, 202, "Idempotency-Key", "leak-1")
 			do(web, "POST", pcPath, withValue("apply", func(m map[string]any) { m["reason"] = "other" }), 202)
 			do(web, "POST", pcPath, withValue("apply", func(m map[string]any) { m["reason"] = "changed" }), 409, "Idempotency-Key", "leak-1")
 			do(terminalToken, "POST", pcPath, withValue("apply", nil), 403)
@@ -107,6 +112,72 @@ func TestSecretValuesNeverLeak(t *testing.T) {
 			if strings.Contains(responses.String()+logs.String(), "ciphertext\":\"") {
 				t.Errorf("ciphertext reached a response or log")
 			}
+
+			// Nothing stored outside the encrypted versions can give the
+			// value back: not a plain, encoded or bare-hashed form, and not a
+			// bare hash of a request body that carried it.
+			norm, err := canonical.Normalize(keyedBody)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte(pcValue))
+			dump := dumpTables(t, h.store)
+			for _, form := range append(forms, hex.EncodeToString(sum[:]), canonical.SHA256(norm)) {
+				if strings.Contains(dump, form) {
+					t.Errorf("the database holds a recoverable form %q", form)
+				}
+			}
 		})
 	}
+}
+
+// dumpTables renders every row of every table as text.
+func dumpTables(t *testing.T, s *sqlstore.Store) string {
+	t.Helper()
+	list := "SELECT name FROM sqlite_master WHERE type = 'table'"
+	if s.Backend() == sqlstore.BackendPostgres {
+		list = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+	}
+	rows, err := s.DB().Query(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables found: %v", len(tables), tables)
+	}
+	var out strings.Builder
+	for _, table := range tables {
+		rows, err := s.DB().Query(`SELECT * FROM "` + table + `"`)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				fmt.Fprintf(&out, "%v\n", v)
+			}
+		}
+		rows.Close()
+	}
+	return out.String()
 }

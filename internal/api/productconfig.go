@@ -1,10 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/productconfig"
+	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
 )
@@ -46,8 +48,8 @@ func (a *API) registerProductConfig() {
 			"Authorized as product_config.plan (dry-run) or product_config.apply on the top-level product and context. Every check, " +
 			"key safety included, runs before any write; a dry-run returns plan_id and inputs_digest, and an apply citing plan_id is " +
 			"refused (409 product_config_plan_stale) when the plan expired or an input changed. Owner agents must dry-run the same payload " +
-			"before applying. Responses carry key names, actions and counts; never values. An apply's Idempotency-Key response is stored after the " +
-			"write commits, in its own transaction: a retry replays it, a concurrent duplicate re-runs the (idempotent) bundle.",
+			"before applying. Responses carry key names, actions and counts; never values. An apply's Idempotency-Key is looked up, the bundle " +
+			"checked and written and the response stored in one transaction.",
 		Tags:          []string{"runtime"},
 		DefaultStatus: http.StatusAccepted, SkipValidateBody: true, MaxBodyBytes: MaxBodyBytes,
 	}, a.postProductConfig)
@@ -89,30 +91,6 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 	if a.deps.Store == nil {
 		return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Product config requires the SQL store.")
 	}
-	// Look the Idempotency-Key up before the bundle is planned: a retry of
-	// an apply citing a plan must replay, not be refused as stale because
-	// of the change its own first attempt made. The response is stored
-	// after the bundle commits.
-	key := strings.TrimSpace(in.IdempotencyKey)
-	if !validIdempotencyKey(key) {
-		return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)
-	}
-	if env.Mode == productconfig.ModeDryRun {
-		key = "" // dry runs are never stored, as on every route
-	}
-	var fingerprint string
-	if key != "" {
-		if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
-			return nil, err
-		}
-		out, err := findReplay(ctx, a.deps.Store, productConfigPath, id, key, fingerprint)
-		if err != nil {
-			return nil, a.fail(ctx, err)
-		}
-		if out != nil {
-			return out, nil
-		}
-	}
 	bundle := productconfig.Bundle{SchemaVersion: env.SchemaVersion, Product: env.Product, Context: env.Context,
 		Instance: env.Instance, RuntimeEnv: env.RuntimeEnv, Secrets: env.Secrets}
 	svc := productconfig.New(productconfig.Config{Store: a.deps.Store, Ring: a.deps.SecretKeys,
@@ -122,43 +100,71 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 		sourceLabel = "service:product-config"
 	}
 	opt := productconfig.Options{Actor: id.Actor(), SourceLabel: sourceLabel, Identity: idempotencyScope(id), PlanID: env.PlanID}
-	var res productconfig.Result
 	if env.Mode == productconfig.ModeDryRun {
-		res, err = svc.Plan(ctx, bundle, opt)
-	} else {
-		if owner {
-			if err := svc.RequireDryRun(ctx, opt.Identity, bundle); err != nil {
-				return nil, a.productConfigError(ctx, err)
-			}
+		// Dry runs are never stored for Idempotency-Key, as on every route.
+		res, err := svc.Plan(ctx, bundle, opt)
+		if err != nil {
+			return nil, a.productConfigError(ctx, err)
 		}
-		res, err = svc.Apply(ctx, bundle, opt)
+		return &acceptedOutput{Status: http.StatusAccepted,
+			Body: Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: map[string]string{}, Result: res}}, nil
 	}
+	if owner {
+		if err := svc.RequireDryRun(ctx, opt.Identity, bundle); err != nil {
+			return nil, a.productConfigError(ctx, err)
+		}
+	}
+	// The Idempotency-Key is looked up, the bundle planned, checked and
+	// written, and the response stored, all in one transaction: a retry of a
+	// plan-bound apply replays instead of going stale on its own change. The
+	// stored request fingerprint must not be a bare hash of secret values.
+	keyed, err := keyedSecretValues(in.RawBody, a.deps.SecretKeys)
 	if err != nil {
-		return nil, a.productConfigError(ctx, err)
+		return nil, a.fail(ctx, err)
 	}
-	body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: map[string]string{}, Result: res}
-	out := &acceptedOutput{Status: http.StatusAccepted, Body: body}
-	if key == "" {
-		return out, nil
-	}
-	rec, err := a.idempotencyRecord(productConfigPath, id, key, fingerprint, body)
-	if err == nil {
-		err = a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) })
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		// A concurrent duplicate stored its response first; it applied the
-		// same bundle, so this response is equally true. Replay the stored
-		// one so every retry sees a single original trace id.
-		if prev, err := findReplay(ctx, a.deps.Store, productConfigPath, id, key, fingerprint); err == nil && prev != nil {
-			return prev, nil
+	fingerprinted := *in
+	fingerprinted.RawBody = keyed
+	return a.accept(ctx, productConfigPath, id, &fingerprinted, func(ctx context.Context, tx store.Tx) (map[string]string, any, error) {
+		res, err := svc.ApplyTx(ctx, tx, bundle, opt)
+		if err != nil {
+			return nil, nil, a.productConfigError(ctx, err)
 		}
-	case err != nil:
-		// The bundle is committed; only the replay record is missing, and a
-		// retry re-applies the same bundle as a no-op. Report the success.
-		a.log.WarnContext(ctx, "store idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
+		return nil, res, nil
+	})
+}
+
+// keyedSecretValues returns raw with every secrets[].value replaced by its
+// keyed fingerprint (crypto.KeyRing.Fingerprint), or by "" without a key
+// ring, whose applies fail before anything is stored. The Idempotency-Key
+// request fingerprint is taken over the result, so the stored hash cannot be
+// brute-forced back into a low-entropy secret.
+func keyedSecretValues(raw []byte, ring *crypto.KeyRing) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var body map[string]any
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("fingerprint request: %w", record.ErrInvalid)
 	}
-	return out, nil
+	list, _ := body["secrets"].([]any)
+	for _, item := range list {
+		sec, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		value, ok := sec["value"].(string)
+		if !ok {
+			continue
+		}
+		sec["value"] = ""
+		if ring != nil && ring.ActiveKeyID() != "" {
+			fp, err := ring.Fingerprint([]byte(value))
+			if err != nil {
+				return nil, err
+			}
+			sec["value"] = "hmac-sha256:" + fp
+		}
+	}
+	return json.Marshal(body)
 }
 
 // productConfigError maps the product-config refusals to their codes;

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/launchplane/launchplane/internal/secrets"
+	"github.com/launchplane/launchplane/internal/store"
 )
 
 type secretsOutput struct {
@@ -64,13 +66,18 @@ func (a *API) registerSecrets() {
 	})
 	huma.Register(a.huma, huma.Operation{
 		OperationID: "get-secret", Method: http.MethodGet, Path: "/v1/secrets/{id}",
-		Summary: "One secret's metadata, versions and recent audit events (secret.read on launchplane/<stored context>)", Tags: []string{"secrets"},
+		Summary: "One secret's metadata, versions and recent audit events (secret.read on launchplane/<stored context>; an unknown id is 403 like a forbidden one)", Tags: []string{"secrets"},
 	}, func(ctx context.Context, in *idInput) (*secretOutput, error) {
 		id, err := a.authenticate(ctx, http.MethodGet)
 		if err != nil {
 			return nil, err
 		}
 		v, err := views.Show(ctx, in.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			// Secret ids are predictable: an unknown id answers exactly as
+			// a forbidden one, so callers cannot probe which secrets exist.
+			return nil, a.fail(ctx, errDenied)
+		}
 		if err != nil {
 			return nil, a.fail(ctx, err)
 		}

@@ -51,6 +51,13 @@ actions = ["secret.list", "secret.read"]
 			if r := h.do("GET", "/v1/contexts/cm/secrets", h.token("acme/web", workflowRef), nil); r.status != 403 {
 				t.Errorf("caller without secret.list: %d %s", r.status, r.raw)
 			}
+			// An unknown id and a real one outside the grant answer alike.
+			web := h.token("acme/web", workflowRef)
+			missing := h.do("GET", "/v1/secrets/secret-runtime-environment-nope-cm", ops, nil)
+			forbidden := h.do("GET", "/v1/secrets/"+put.SecretID, web, nil)
+			if missing.status != 403 || forbidden.status != 403 || missing.body["error"].(map[string]any)["message"] != forbidden.body["error"].(map[string]any)["message"] {
+				t.Errorf("unknown id %d %s vs forbidden %d %s", missing.status, missing.raw, forbidden.status, forbidden.raw)
+			}
 			if r := h.do("GET", "/v1/contexts/opw/secrets", ops, nil); r.status != 403 {
 				t.Errorf("context outside the grant: %d %s", r.status, r.raw)
 			}

@@ -18,8 +18,8 @@ func (a *app) productConfigCommand() *cobra.Command {
 		Long: `Validate a product-config bundle completely — schema, scopes, scalars,
 secret-shaped keys, secret routes, the master key and the runtime key-safety
 policy — before anything is written. --dry-run prints the plan with a plan_id
-and inputs_digest; --apply writes the secrets (one transaction each), then
-the runtime record. --apply --plan-id ID refuses when the plan expired
+and inputs_digest; --apply writes the secrets, then the runtime record, in
+one transaction (a failure writes nothing). --apply --plan-id ID refuses when the plan expired
 (15 minutes) or anything it read changed since, saying what changed.
 
 The key ring comes from LAUNCHPLANE_MASTER_ENCRYPTION_KEY[_FILE] or

@@ -5,9 +5,10 @@
 // Every rule — schema, scopes, scalars, secret-shaped keys, secret routes,
 // the master key, decrypt-compare against stored secrets and the runtime
 // key-safety policy — is checked before anything is written. Apply then
-// writes each secret through secrets.Service (one transaction per secret)
-// and the runtime record last through runtimeenv.Service. Results and
-// errors carry key names, actions and counts only, never values.
+// writes the secrets through secrets.Service and the runtime record last
+// through runtimeenv.Service, all in one transaction that locks what it
+// writes before it reads. Results and errors carry key names, actions and
+// counts only, never values.
 //
 // Bound plans: a dry-run stores a plan (plan_id, inputs_digest over
 // everything it read, a 15-minute lifetime); an apply citing the plan_id is

@@ -447,3 +447,55 @@ func TestTrackedTargetNextAction(t *testing.T) {
 		}
 	})
 }
+
+// A change that commits while a plan-bound apply is under way is seen by
+// the apply, which is then refused as stale: the apply locks the records it
+// writes before it reads them. The concurrent writer holds the runtime
+// record's lock while the apply starts; whichever way the two interleave,
+// the apply must not write over the change its plan never saw.
+func TestPlanCheckSeesConcurrentChange(t *testing.T) {
+	eachEngine(t, true, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		opt := productconfig.Options{Actor: "t", Identity: "cli|t"}
+		plan, err := e.svc.Plan(ctx, bundle(t, nil), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime := runtimeenv.New(e.s, e.clock.now, nil)
+		route := runtimeenv.Route{Scope: "instance", Context: "cm", Instance: "testing"}
+		holding, release, written := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			written <- e.s.Update(ctx, func(tx store.Tx) error {
+				if _, err := runtime.PutTx(ctx, tx, route, map[string]any{"KEYCLOAK_URL": "https://concurrent.example"}, "race"); err != nil {
+					return err
+				}
+				close(holding)
+				<-release
+				return nil
+			})
+		}()
+		<-holding
+		applied := make(chan error, 1)
+		go func() {
+			opt.PlanID = plan.PlanID
+			_, err := e.svc.Apply(ctx, bundle(t, nil), opt)
+			applied <- err
+		}()
+		// Let the apply reach its reads (an apply that read outside the
+		// lock would now see the old world), then commit the change.
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+		if err := <-written; err != nil {
+			t.Fatal(err)
+		}
+		err = <-applied
+		var stale *productconfig.StaleError
+		if !errors.As(err, &stale) || !strings.Contains(stale.Reason, "runtime record cm/testing") {
+			t.Fatalf("apply = %v, want a stale plan naming the runtime record", err)
+		}
+		got, err := e.s.RuntimeEnvGet(ctx, "instance", "cm", "testing")
+		if err != nil || got.Env["KEYCLOAK_URL"] != "https://concurrent.example" {
+			t.Fatalf("the concurrent change was overwritten: %v, %v", got.Env, err)
+		}
+	})
+}
