@@ -47,7 +47,8 @@ func TestSecretValuesNeverLeak(t *testing.T) {
 		t.Run(engine.Name, func(t *testing.T) {
 			var logs syncBuffer
 			log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			h := newProductConfigHarnessLogging(t, engine.URL(t), true, log)
+			url := engine.URL(t)
+			h := newProductConfigHarnessLogging(t, url, pcKey, log)
 			web := h.token("acme/web", workflowRef)
 			var responses strings.Builder
 			do := func(bearer, method, path string, body []byte, status int, headers ...string) response {
@@ -89,6 +90,22 @@ func TestSecretValuesNeverLeak(t *testing.T) {
 			}
 			do(web, "POST", keySafetyPath, jsonBody(t, map[string]any{"schema_version": 1, "product": "launchplane", "mode": "apply",
 				"rules": []any{map[string]any{"binding_key": "SMTP_PASSWORD", "secret_class": "shared_safe"}}}), 202)
+
+			// The same database behind a service with the wrong key, and
+			// with none: the decrypt failure and the missing key fail closed,
+			// value-free, in responses and logs.
+			wrongKey := newProductConfigHarnessLogging(t, url, "ffffffffffffffffffffffffffffffff", log)
+			r := wrongKey.do("POST", pcPath, wrongKey.token("acme/web", workflowRef), withValue("apply", nil))
+			responses.WriteString(r.raw)
+			if r.status != 503 || errorCode(r) != "secret_configuration_required" || !strings.Contains(r.raw, "could not be decrypted") {
+				t.Fatalf("apply under the wrong key: %d %s", r.status, r.raw)
+			}
+			noKey := newProductConfigHarnessLogging(t, url, "", log)
+			r = noKey.do("POST", pcPath, noKey.token("acme/web", workflowRef), withValue("apply", nil))
+			responses.WriteString(r.raw)
+			if r.status != 503 || errorCode(r) != "secret_configuration_required" {
+				t.Fatalf("apply without a key: %d %s", r.status, r.raw)
+			}
 
 			// A storage failure after the secret is written: logged as an
 			// internal error, rolled back, and still value-free.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -175,6 +176,11 @@ func (a *API) productConfigError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, productconfig.ErrSecretConfiguration), errors.Is(err, crypto.ErrNoKey):
 		return newError(ctx, http.StatusServiceUnavailable, CodeSecretConfigurationRequired, "No secret encryption key is configured; bundles with secrets cannot be applied.")
+	case errors.Is(err, crypto.ErrDecrypt):
+		// Logged with the secret and version ids (never values) for the operator.
+		a.log.ErrorContext(ctx, "product config", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
+		return newError(ctx, http.StatusServiceUnavailable, CodeSecretConfigurationRequired,
+			"A stored secret could not be decrypted with the configured keys; check the key ring. Nothing was written.")
 	case errors.Is(err, productconfig.ErrKeySafetyUnavailable):
 		return newError(ctx, http.StatusBadRequest, CodeRuntimeKeySafetyUnavailable, "No active runtime key-safety policy; secrets cannot be checked.")
 	case errors.As(err, &kse):

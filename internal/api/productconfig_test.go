@@ -61,13 +61,21 @@ contexts = ["cm"]
 actions = ["product_config.plan", "product_config.apply"]
 `
 
+// pcKey is the harness's master key material.
+const pcKey = "0123456789abcdef0123456789abcdef"
+
 func newProductConfigHarness(t *testing.T, url string, withKey bool) *harness {
-	return newProductConfigHarnessLogging(t, url, withKey, nil)
+	key := ""
+	if withKey {
+		key = pcKey
+	}
+	return newProductConfigHarnessLogging(t, url, key, nil)
 }
 
 // newProductConfigHarnessLogging is newProductConfigHarness with the
-// service's slog output going to log (discarded when nil).
-func newProductConfigHarnessLogging(t *testing.T, url string, withKey bool, log *slog.Logger) *harness {
+// service's slog output going to log (discarded when nil) and key as the
+// master key material ("" for no key ring). Several harnesses may share url.
+func newProductConfigHarnessLogging(t *testing.T, url, key string, log *slog.Logger) *harness {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
@@ -95,8 +103,8 @@ func newProductConfigHarnessLogging(t *testing.T, url string, withKey bool, log 
 		t.Fatal(err)
 	}
 	var ring *crypto.KeyRing
-	if withKey {
-		if ring, err = crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))); err != nil {
+	if key != "" {
+		if ring, err = crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte(key))); err != nil {
 			t.Fatal(err)
 		}
 	}
