@@ -1,0 +1,135 @@
+package dokploysim
+
+import (
+	"time"
+)
+
+// outcome is how a deploy job ends.
+type outcome int
+
+const (
+	outcomeDone outcome = iota
+	outcomeError
+	outcomeHang
+)
+
+// maxHistory is Dokploy's per-resource deployment history. It prunes before
+// inserting, so up to maxHistory+1 rows exist at once (errata 6).
+const maxHistory = 10
+
+type job struct {
+	target      *target
+	title       string
+	description *string
+	outcome     outcome
+	readyAt     time.Time
+}
+
+type runningJob struct {
+	job      *job
+	dep      *deployment
+	snap     *snapshot
+	finishAt time.Time
+}
+
+// deployQueue is Dokploy's in-memory FIFO with the default concurrency of 1.
+// One partition only: the simulator models the local server.
+type deployQueue struct {
+	pending []*job
+	running *runningJob
+	freeAt  time.Time
+}
+
+func (s *Sim) enqueue(t *target, title string, description *string) {
+	o := outcomeDone
+	if len(t.faults) > 0 {
+		o, t.faults = t.faults[0], t.faults[1:]
+	}
+	s.queue.pending = append(s.queue.pending, &job{
+		target: t, title: title, description: description, outcome: o,
+		readyAt: s.cfg.Now().Add(s.cfg.QueueDelay),
+	})
+}
+
+// advance replays queue events up to now, in virtual-time order, so the
+// outcome does not depend on how often the simulator is polled.
+func (s *Sim) advance(now time.Time) {
+	q := &s.queue
+	for {
+		if r := q.running; r != nil {
+			if r.job.outcome == outcomeHang || r.finishAt.After(now) {
+				return
+			}
+			s.finish(r)
+			q.freeAt = r.finishAt
+			q.running = nil
+			continue
+		}
+		if len(q.pending) == 0 {
+			return
+		}
+		j := q.pending[0]
+		start := j.readyAt
+		if q.freeAt.After(start) {
+			start = q.freeAt
+		}
+		if start.After(now) {
+			return
+		}
+		q.pending = q.pending[1:]
+		q.running = s.start(j, start)
+	}
+}
+
+func (s *Sim) start(j *job, at time.Time) *runningJob {
+	t := j.target
+	t.setStatus("running")
+	if n := len(t.deployments); n >= maxHistory {
+		t.deployments = append([]*deployment(nil), t.deployments[n-maxHistory:]...)
+	}
+	dep := s.newDeployment(t, j.title, j.description, at)
+	dep.Status = "running"
+	t.deployments = append(t.deployments, dep)
+	return &runningJob{job: j, dep: dep, snap: t.current(), finishAt: at.Add(s.cfg.BuildDuration)}
+}
+
+func (s *Sim) finish(r *runningJob) {
+	t := r.job.target
+	r.dep.FinishedAt = ptr(formatTime(r.finishAt))
+	if r.job.outcome == outcomeError {
+		r.dep.Status = "error"
+		t.setStatus("error")
+		return
+	}
+	r.dep.Status = "done"
+	t.setStatus("done")
+	t.live = r.snap
+}
+
+func (s *Sim) newDeployment(t *target, title string, description *string, at time.Time) *deployment {
+	created := s.stamp(at)
+	id := t.id()
+	dep := &deployment{
+		DeploymentID: s.newID("dep"),
+		Title:        title,
+		Description:  description,
+		LogPath:      "/etc/dokploy/logs/" + t.appName() + "/" + t.appName() + "-" + created + ".log",
+		CreatedAt:    created,
+		StartedAt:    ptr(created),
+	}
+	if t.app != nil {
+		dep.ApplicationID = &id
+	} else {
+		dep.ComposeID = &id
+	}
+	return dep
+}
+
+// newestFirst returns t's deployments sorted by createdAt, newest first.
+func newestFirst(t *target) []*deployment {
+	out := make([]*deployment, 0, len(t.deployments))
+	for i := len(t.deployments) - 1; i >= 0; i-- {
+		out = append(out, t.deployments[i])
+	}
+	return out
+}
