@@ -2,6 +2,8 @@ package dokploy_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -29,7 +31,7 @@ func (c *simClock) add(d time.Duration) {
 
 const simKey = "sim-api-key-3c7f0a"
 
-func newSim(t *testing.T) (*dokploysim.Sim, *dokploy.Client, *simClock) {
+func newSim(t *testing.T) (*dokploysim.Sim, *dokploy.Client, *simClock, string) {
 	t.Helper()
 	clock := &simClock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
 	sim := dokploysim.New(dokploysim.Config{APIKey: simKey, Now: clock.now, QueueDelay: time.Second, BuildDuration: 3 * time.Second})
@@ -39,7 +41,7 @@ func newSim(t *testing.T) (*dokploysim.Sim, *dokploy.Client, *simClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sim, c, clock
+	return sim, c, clock, srv.URL
 }
 
 func ptr(s string) *string { return &s }
@@ -49,7 +51,7 @@ func ptr(s string) *string { return &s }
 // the queued gap, running, done, the live copy), then the error paths.
 func TestClientAgainstSimulator(t *testing.T) {
 	ctx := context.Background()
-	sim, c, clock := newSim(t)
+	sim, c, clock, _ := newSim(t)
 
 	session, err := c.Session(ctx)
 	if err != nil || session.User.ID == "" {
@@ -159,7 +161,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 // calls a flow made.
 func TestSimulatorRequestLog(t *testing.T) {
 	ctx := context.Background()
-	sim, c, _ := newSim(t)
+	sim, c, _, _ := newSim(t)
 	if _, err := c.Session(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -169,5 +171,57 @@ func TestSimulatorRequestLog(t *testing.T) {
 	want := []dokploysim.RequestRecord{{Method: "GET", Path: "/api/user.session"}, {Method: "GET", Path: "/api/application.one"}}
 	if diff := cmp.Diff(want, sim.Requests()); diff != "" {
 		t.Errorf("request log (-want +got):\n%s", diff)
+	}
+}
+
+// TestComposeAgainstSimulator covers the compose calls: env update (which
+// the simulator, like Dokploy, answers with an empty 200 even for an
+// unknown id, so the client must read back), deploy, and the live copy.
+func TestComposeAgainstSimulator(t *testing.T) {
+	ctx := context.Background()
+	sim, c, clock, url := newSim(t)
+	body := strings.NewReader(`{"name":"odoo","environmentId":"` + sim.DefaultEnvironmentID() + `","composeType":"docker-compose"}`)
+	req, err := http.NewRequest("POST", url+"/api/compose.create", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("x-api-key", simKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ ComposeID string }
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != 200 || created.ComposeID == "" {
+		t.Fatalf("create compose: %d %+v %v", resp.StatusCode, created, err)
+	}
+	resp.Body.Close()
+
+	env := "DOCKER_IMAGE_REFERENCE=ghcr.io/acme/odoo@sha256:abc"
+	if err := c.UpdateComposeEnv(ctx, created.ComposeID, env); err != nil {
+		t.Fatal(err)
+	}
+	// Unknown id: accepted silently, as Dokploy does; only a read-back tells.
+	if err := c.UpdateComposeEnv(ctx, "no-such-compose", env); err != nil {
+		t.Errorf("unknown compose id: %v", err)
+	}
+	if _, err := c.Compose(ctx, "no-such-compose"); !dokploy.IsNotFound(err) {
+		t.Errorf("read back of an unknown compose: %v", err)
+	}
+	got, err := c.Compose(ctx, created.ComposeID)
+	if err != nil || got.Env == nil || *got.Env != env {
+		t.Fatalf("read back: %+v, %v", got, err)
+	}
+	res, err := c.DeployCompose(ctx, created.ComposeID, "Launchplane operation op-9", "")
+	if err != nil || !res.Success || res.ComposeID != created.ComposeID {
+		t.Fatalf("deploy compose: %+v, %v", res, err)
+	}
+	clock.add(4 * time.Second)
+	got, err = c.Compose(ctx, created.ComposeID)
+	if err != nil || len(got.Deployments) != 1 || got.Deployments[0].Status != dokploy.StatusDone {
+		t.Fatalf("compose deployments: %+v, %v", got, err)
+	}
+	if live, ok := sim.LiveEnv(created.ComposeID); !ok || live != env {
+		t.Errorf("compose live env: %q, %v", live, ok)
 	}
 }
