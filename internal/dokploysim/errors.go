@@ -33,17 +33,25 @@ type zodIssue struct {
 	Message  string   `json:"message"`
 }
 
-var codeStatus = map[string]int{
-	"BAD_REQUEST":            http.StatusBadRequest,
-	"UNAUTHORIZED":           http.StatusUnauthorized,
-	"NOT_FOUND":              http.StatusNotFound,
-	"CONFLICT":               http.StatusConflict,
-	"UNSUPPORTED_MEDIA_TYPE": http.StatusUnsupportedMediaType,
-	"INTERNAL_SERVER_ERROR":  http.StatusInternalServerError,
+// codeStatus is tRPC's status for the codes the simulator answers.
+func codeStatus(code string) int {
+	switch code {
+	case "BAD_REQUEST":
+		return http.StatusBadRequest
+	case "UNAUTHORIZED":
+		return http.StatusUnauthorized
+	case "NOT_FOUND":
+		return http.StatusNotFound
+	case "CONFLICT":
+		return http.StatusConflict
+	case "UNSUPPORTED_MEDIA_TYPE":
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusInternalServerError
 }
 
 func newError(code, message string) *apiError {
-	st := codeStatus[code]
+	st := codeStatus(code)
 	return &apiError{Message: message, Code: code, status: st, Data: errorData{Code: code, HTTPStatus: st}}
 }
 
