@@ -19,19 +19,29 @@ func (s *Sim) applicationOne(in input) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	row, encErr := rowMap(t.app)
+	row, err := s.oneRow(t, t.app, t.app.EnvironmentID, "domains", "mounts", "redirects", "security", "ports")
+	if err != nil {
+		return nil, err
+	}
+	row["registry"] = nil
+	return row, nil
+}
+
+// oneRow is the .one answer for an application or compose: the flat row
+// plus its relations. Dokploy returns the embedded deployments unordered;
+// insertion order is as good as any, since clients must sort by createdAt.
+// Each named relation is an empty list.
+func (s *Sim) oneRow(t *target, flat any, environmentID string, relations ...string) (map[string]any, *apiError) {
+	row, encErr := rowMap(flat)
 	if encErr != nil {
 		return nil, newError("INTERNAL_SERVER_ERROR", encErr.Error())
 	}
-	// Dokploy returns the embedded deployments unordered; insertion order
-	// is as good as any and clients must sort by createdAt anyway.
 	row["deployments"] = append([]*deployment{}, t.deployments...)
-	row["environment"] = environmentRelation(s.findEnvironment(t.app.EnvironmentID))
-	for _, k := range []string{"domains", "mounts", "redirects", "security", "ports"} {
+	row["environment"] = environmentRelation(s.findEnvironment(environmentID))
+	for _, k := range relations {
 		row[k] = []any{}
 	}
 	row["server"] = nil
-	row["registry"] = nil
 	row["hasGitProviderAccess"] = true
 	row["unauthorizedProvider"] = nil
 	return row, nil

@@ -13,19 +13,10 @@ func (s *Sim) composeOne(in input) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	row, encErr := rowMap(t.compose)
-	if encErr != nil {
-		return nil, newError("INTERNAL_SERVER_ERROR", encErr.Error())
+	row, err := s.oneRow(t, t.compose, t.compose.EnvironmentID, "domains", "mounts", "backups")
+	if err != nil {
+		return nil, err
 	}
-	// Unordered upstream; in practice insertion order.
-	row["deployments"] = append([]*deployment{}, t.deployments...)
-	row["environment"] = environmentRelation(s.findEnvironment(t.compose.EnvironmentID))
-	row["domains"] = []any{}
-	row["mounts"] = []any{}
-	row["backups"] = []any{}
-	row["server"] = nil
-	row["hasGitProviderAccess"] = true
-	row["unauthorizedProvider"] = nil
 	return row, nil
 }
 
