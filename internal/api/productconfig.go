@@ -17,6 +17,7 @@ import (
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 // Product-config actions (service.md §8.2), on the top-level (product, context).
@@ -95,7 +96,7 @@ func (a *API) postProductConfig(ctx context.Context, in *writeInput) (*acceptedO
 	bundle := productconfig.Bundle{SchemaVersion: env.SchemaVersion, Product: env.Product, Context: env.Context,
 		Instance: env.Instance, RuntimeEnv: env.RuntimeEnv, Secrets: env.Secrets}
 	svc := productconfig.New(productconfig.Config{Store: a.deps.Store, Ring: a.deps.SecretKeys,
-		KeySafety: productconfig.PolicyChecker{}, Now: a.deps.Now})
+		KeySafety: productconfig.PolicyChecker{}, Now: a.deps.Now, Tracked: targets.TrackedRoutes(a.deps.Store)})
 	sourceLabel := strings.TrimSpace(env.SourceLabel)
 	if sourceLabel == "" {
 		sourceLabel = "service:product-config"

@@ -12,12 +12,12 @@ import (
 	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 // withRuntimeEnv opens the authority store and runs fn with a runtime
-// environment service on it and the resolution layers beyond its records.
-// No target is tracked until the Dokploy target authority fills the seam,
-// so layers.Target stays nil and resolution skips that layer.
+// environment service on it and the resolution layers beyond its records:
+// the tracked Dokploy target's env and the managed-secret overlay.
 func (a *app) withRuntimeEnv(cmd *cobra.Command, fn func(ctx context.Context, svc *runtimeenv.Service, layers runtimeenv.Layers) error) error {
 	s, err := a.openStore(cmd, authority)
 	if err != nil {
@@ -31,8 +31,8 @@ func (a *app) withRuntimeEnv(cmd *cobra.Command, fn func(ctx context.Context, sv
 	if err != nil && !errors.Is(err, crypto.ErrNoKey) {
 		return err
 	}
-	layers := runtimeenv.Layers{Secrets: secrets.New(s, ring, a.env.Now, nil).Overlay}
-	return fn(cmd.Context(), runtimeenv.New(s, a.env.Now, nil), layers)
+	layers := runtimeenv.Layers{Target: targets.TargetEnv(s), Secrets: secrets.New(s, ring, a.env.Now, nil).Overlay}
+	return fn(cmd.Context(), runtimeenv.New(s, a.env.Now, targets.TrackedRoutes(s)), layers)
 }
 
 // routeFlags binds --scope, --context and --instance.

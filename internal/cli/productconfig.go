@@ -7,6 +7,7 @@ import (
 
 	"github.com/launchplane/launchplane/internal/productconfig"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 func (a *app) productConfigCommand() *cobra.Command {
@@ -53,7 +54,7 @@ secrets. Output holds key names, actions and counts; never values.`,
 				return err
 			}
 			defer s.Close()
-			svc := productconfig.New(productconfig.Config{Store: s, Ring: ring, KeySafety: productconfig.PolicyChecker{}, Now: a.env.Now})
+			svc := productconfig.New(productconfig.Config{Store: s, Ring: ring, KeySafety: productconfig.PolicyChecker{}, Now: a.env.Now, Tracked: targets.TrackedRoutes(s)})
 			who := a.deleteActor(actor)
 			if sourceLabel == "" {
 				sourceLabel = "cli:product-config"

@@ -23,11 +23,22 @@ import (
 // The signature matches the runtime-environment resolver's overlay hook.
 // A missing key ring is an error only when some secret applies.
 func (s *Service) Overlay(ctx context.Context, context, instance string) (map[string]string, error) {
+	return s.resolve(ctx, record.IntegrationRuntimeEnvironment, context, instance)
+}
+
+// Integration resolves the global secrets of one integration (for example
+// dokploy's DOKPLOY_HOST and DOKPLOY_TOKEN) into binding key → plaintext.
+// Callers check for the keys they need; a missing one is their hard error.
+func (s *Service) Integration(ctx context.Context, integration string) (map[string]string, error) {
+	return s.resolve(ctx, integration, "", "")
+}
+
+func (s *Service) resolve(ctx context.Context, integration, context, instance string) (map[string]string, error) {
 	context, instance = strings.TrimSpace(context), strings.TrimSpace(instance)
 	if instance != "" && context == "" {
 		return nil, fmt.Errorf("resolve secret overlay: an instance needs a context: %w", record.ErrInvalid)
 	}
-	all, err := s.store.SecretList(ctx, store.SecretListParams{Integration: record.IntegrationRuntimeEnvironment, Status: record.SecretStatusConfigured})
+	all, err := s.store.SecretList(ctx, store.SecretListParams{Integration: integration, Status: record.SecretStatusConfigured})
 	if err != nil {
 		return nil, fmt.Errorf("resolve secret overlay: %w", err)
 	}

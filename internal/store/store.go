@@ -76,6 +76,14 @@ type Reader interface {
 	// ProductConfigPlanGet reads a bound plan; Find the newest by identity and payload fingerprint.
 	ProductConfigPlanGet(ctx context.Context, planID string) (record.ProductConfigPlan, error)
 	ProductConfigPlanFind(ctx context.Context, identity, fingerprint string) (record.ProductConfigPlan, error)
+	// DokployTargetGet, DokployTargetIDGet and ProviderTargetGet read one
+	// route's tracked-target records; the lists order by route.
+	DokployTargetGet(ctx context.Context, context, instance string) (record.DokployTarget, error)
+	DokployTargetList(ctx context.Context, p TargetListParams) ([]record.DokployTarget, error)
+	DokployTargetIDGet(ctx context.Context, context, instance string) (record.DokployTargetID, error)
+	DokployTargetIDList(ctx context.Context, p TargetListParams) ([]record.DokployTargetID, error)
+	ProviderTargetGet(ctx context.Context, context, instance string) (record.ProviderTarget, error)
+	ProviderTargetList(ctx context.Context, p TargetListParams) ([]record.ProviderTarget, error)
 }
 
 // Tx reads and writes inside one transaction. Records passed to Put must
@@ -121,6 +129,22 @@ type Tx interface {
 	KeySafetyPolicyPut(ctx context.Context, p record.RuntimeKeySafetyPolicy) error
 	// ProductConfigPlanPut stores a bound product-config plan (bookkeeping, no ledger entry).
 	ProductConfigPlanPut(ctx context.Context, p record.ProductConfigPlan) error
+	// DokployTargetPut and DokployTargetIDPut replace a route's record.
+	DokployTargetPut(ctx context.Context, t record.DokployTarget) error
+	DokployTargetIDPut(ctx context.Context, t record.DokployTargetID) error
+	// ProviderTargetPut replaces a route's provider-target row; a target id
+	// bound to another route of the same provider is ErrConflict.
+	ProviderTargetPut(ctx context.Context, p record.ProviderTarget) error
+	// ProviderTargetCreate stores a row only if the route has none and its
+	// target id is bound to no other route; otherwise ErrConflict.
+	ProviderTargetCreate(ctx context.Context, p record.ProviderTarget) error
+}
+
+// TargetListParams filters tracked-target records; empty fields match all.
+type TargetListParams struct {
+	Context    string
+	Instance   string
+	ProviderID string // provider targets only
 }
 
 // Limit 0 means no limit in every list parameter struct below. Lists return

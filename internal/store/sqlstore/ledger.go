@@ -144,6 +144,9 @@ func verify(ctx context.Context, q querier, anchors []ledger.Anchor) (ledger.Rep
 		func() error { return eachStored(ctx, q, secretBindings, recordFn(v, secretBindings.name)) },
 		func() error { return eachStored(ctx, q, secretAuditEvents, recordFn(v, secretAuditEvents.name)) },
 		func() error { return eachStored(ctx, q, runtimeEnvs, recordFn(v, runtimeEnvs.name)) },
+		func() error { return eachStored(ctx, q, dokployTargets, recordFn(v, dokployTargets.name)) },
+		func() error { return eachStored(ctx, q, dokployTargetIDs, recordFn(v, dokployTargetIDs.name)) },
+		func() error { return eachStored(ctx, q, providerTargets, recordFn(v, providerTargets.name)) },
 		func() error {
 			return eachStored(ctx, q, runtimeEnvDeleteEvents, recordFn(v, runtimeEnvDeleteEvents.name))
 		},

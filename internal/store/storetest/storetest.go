@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"PanicRollsBack", testPanicRollsBack},
 		{"RuntimeEnvironments", testRuntimeEnvironments},
 		{"Secrets", testSecrets},
+		{"Targets", testTargets},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
