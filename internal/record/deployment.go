@@ -22,6 +22,9 @@ type Deployment struct {
 	Deploy                  DeploymentEvidence       `json:"deploy"`
 	PostDeployUpdate        PostDeployUpdateEvidence `json:"post_deploy_update"`
 	DestinationHealth       HealthcheckEvidence      `json:"destination_health"`
+	// RuntimeIdentity is the identity Launchplane injected into the
+	// runtime for this attempt, which health checks expect to read back.
+	RuntimeIdentity *RuntimeIdentity `json:"runtime_identity"`
 }
 
 // DecodeDeployment strictly decodes and validates a deployment record.
@@ -61,6 +64,9 @@ func (d *Deployment) Validate() error {
 	d.Deploy.check(c, "deploy")
 	d.PostDeployUpdate.check(c, "post_deploy_update")
 	d.DestinationHealth.check(c, "destination_health")
+	if d.RuntimeIdentity != nil {
+		d.RuntimeIdentity.check(c, "runtime_identity")
+	}
 	return c.err()
 }
 

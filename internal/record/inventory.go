@@ -15,6 +15,18 @@ type Inventory struct {
 	DeploymentRecordID   string                   `json:"deployment_record_id"`
 	PromotionRecordID    string                   `json:"promotion_record_id"`
 	PromotedFromInstance string                   `json:"promoted_from_instance"`
+	RuntimeIdentity      *RuntimeIdentity         `json:"runtime_identity"`
+	Rollback             *InventoryRollback       `json:"rollback"`
+}
+
+// InventoryRollback is the provenance of a lane state that a rollback
+// established: what ran before and why it was rolled back.
+type InventoryRollback struct {
+	FromArtifactID         string `json:"from_artifact_id"`
+	FromDeploymentRecordID string `json:"from_deployment_record_id"`
+	PromotionRecordID      string `json:"promotion_record_id"`
+	Reason                 string `json:"reason"`
+	RolledBackAt           string `json:"rolled_back_at"`
 }
 
 // DecodeInventory strictly decodes and validates an inventory record.
@@ -51,6 +63,15 @@ func (inv *Inventory) Validate() error {
 	if inv.PromotionRecordID != "" && inv.PromotedFromInstance == "" {
 		c.add("promoted_from_instance", "is required when promotion_record_id is set")
 	}
+	if inv.RuntimeIdentity != nil {
+		inv.RuntimeIdentity.check(c, "runtime_identity")
+	}
+	if r := inv.Rollback; r != nil {
+		r.FromArtifactID, r.FromDeploymentRecordID = trim(r.FromArtifactID), trim(r.FromDeploymentRecordID)
+		r.PromotionRecordID, r.Reason = trim(r.PromotionRecordID), trim(r.Reason)
+		c.required("rollback.reason", &r.Reason)
+		c.timestamp("rollback.rolled_back_at", &r.RolledBackAt, true)
+	}
 	return c.err()
 }
 
@@ -75,5 +96,6 @@ func InventoryFromDeployment(d Deployment, updatedAt string) Inventory {
 		DestinationHealth:  d.DestinationHealth,
 		UpdatedAt:          updatedAt,
 		DeploymentRecordID: d.RecordID,
+		RuntimeIdentity:    d.RuntimeIdentity,
 	}
 }
