@@ -35,6 +35,10 @@ type field struct {
 	// nonoptional marks keys Dokploy declares with .required(), whose
 	// missing-key message differs (errata 4).
 	nonoptional bool
+	// check, when set, refines a present non-null value of the right type
+	// (a regex, a range, a length, an enum); it returns the zod issue code
+	// and message, or "" when the value passes.
+	check func(v json.RawMessage) (code, message string)
 }
 
 // input is a procedure's validated input: known keys only, raw JSON values.
@@ -196,6 +200,12 @@ func (p *procedure) validate(raw map[string]json.RawMessage) (input, *apiError) 
 				Message: fmt.Sprintf("Invalid input: expected %s, received %s", f.kind, got),
 			})
 			continue
+		}
+		if f.check != nil && jsonKind(v) != "null" {
+			if code, msg := f.check(v); msg != "" {
+				issues = append(issues, zodIssue{Code: code, Expected: f.kind.String(), Path: []string{f.name}, Message: msg})
+				continue
+			}
 		}
 		in[f.name] = v
 	}

@@ -41,6 +41,7 @@ func (s *Sim) oneRow(t *target, flat any, environmentID string, relations ...str
 	for _, k := range relations {
 		row[k] = []any{}
 	}
+	row["domains"] = s.domainsOf(t.id())
 	row["server"] = nil
 	row["hasGitProviderAccess"] = true
 	row["unauthorizedProvider"] = nil

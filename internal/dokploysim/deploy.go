@@ -11,6 +11,9 @@ const (
 	outcomeDone outcome = iota
 	outcomeError
 	outcomeHang
+	// outcomeLost drops the job from the queue before it starts, as a
+	// Dokploy restart does: the call succeeded but no row ever appears.
+	outcomeLost
 )
 
 // maxHistory is Dokploy's per-resource deployment history. It prunes before
@@ -44,6 +47,9 @@ func (s *Sim) enqueue(t *target, title string, description *string) {
 	o := outcomeDone
 	if len(t.faults) > 0 {
 		o, t.faults = t.faults[0], t.faults[1:]
+	}
+	if o == outcomeLost {
+		return
 	}
 	s.queue.pending = append(s.queue.pending, &job{
 		target: t, title: title, description: description, outcome: o,
@@ -89,6 +95,12 @@ func (s *Sim) start(j *job, at time.Time) *runningJob {
 	}
 	dep := s.newDeployment(t, j.title, j.description, at)
 	dep.Status = "running"
+	dep.logs = append(dep.logs, "Initializing deployment", "Build "+j.title)
+	if t.app != nil {
+		dep.logs = append(dep.logs, "Pulling "+t.current().image)
+	} else {
+		dep.logs = append(dep.logs, "Starting compose "+t.appName())
+	}
 	t.deployments = append(t.deployments, dep)
 	return &runningJob{job: j, dep: dep, snap: t.current(), finishAt: at.Add(s.cfg.BuildDuration)}
 }
@@ -98,12 +110,33 @@ func (s *Sim) finish(r *runningJob) {
 	r.dep.FinishedAt = ptr(formatTime(r.finishAt))
 	if r.job.outcome == outcomeError {
 		r.dep.Status = "error"
+		r.dep.logs = append(r.dep.logs, "Error occurred ❌, check the logs for details.")
 		t.setStatus("error")
 		return
 	}
 	r.dep.Status = "done"
+	r.dep.logs = append(r.dep.logs, "Deployment done ✅")
 	t.setStatus("done")
-	t.live = r.snap
+	s.goLive(t, r.snap, r.finishAt)
+}
+
+// goLive makes snap the running workload at time at: fresh containers,
+// whose logs start with their startup lines.
+func (s *Sim) goLive(t *target, snap *snapshot, at time.Time) {
+	t.live, t.liveAt = snap, at
+	t.containers = nil
+	if t.app != nil {
+		c := s.newContainer(t, "", t.app.AppName+".1."+s.containerID(t.app.AppName, ""), at)
+		c.log(at, "Starting "+t.app.AppName+" from "+snap.image)
+		c.log(at, "Listening on port 3000")
+		t.containers = append(t.containers, c)
+		return
+	}
+	for _, svc := range composeServices(snap.composeFile) {
+		c := s.newContainer(t, svc, t.compose.AppName+"-"+svc+"-1", at)
+		c.log(at, "Container "+c.name+" started")
+		t.containers = append(t.containers, c)
+	}
 }
 
 func (s *Sim) newDeployment(t *target, title string, description *string, at time.Time) *deployment {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // ErrUnknownTarget is returned by fault methods given an id that names no
@@ -65,8 +66,9 @@ func (s *Sim) InjectForeignDeploy(id, title string) (string, error) {
 	dep := s.newDeployment(t, title, nil, now)
 	dep.Status = "done"
 	dep.FinishedAt = ptr(dep.CreatedAt)
+	dep.logs = []string{"Initializing deployment", "Build " + title, "Deployment done ✅"}
 	t.deployments = append(t.deployments, dep)
-	t.live = t.current()
+	s.goLive(t, t.current(), now)
 	return dep.DeploymentID, nil
 }
 
@@ -98,28 +100,64 @@ func (s *Sim) LiveImage(id string) (string, bool) {
 // identity into.
 const runtimeIdentityKey = "LAUNCHPLANE_RUNTIME_IDENTITY_JSON"
 
+// LoseNextDeploy makes the next deploy of id vanish from the queue: the
+// call succeeds but no deployment row ever appears, as when Dokploy
+// restarts with the job still queued. A poller must time out.
+func (s *Sim) LoseNextDeploy(id string) error { return s.addFault(id, outcomeLost) }
+
+// Restart simulates a Dokploy restart: the in-memory queue is lost
+// (queued and running jobs alike), every deployment row still "running"
+// becomes "cancelled", and a resource whose status was "running" goes back
+// to "idle". Live workloads keep running.
+func (s *Sim) Restart() {
+	s.lock()
+	defer s.mu.Unlock()
+	s.queue = deployQueue{freeAt: s.cfg.Now()}
+	for _, t := range s.targets {
+		for _, d := range t.deployments {
+			if d.Status == "running" {
+				d.Status = "cancelled"
+			}
+		}
+		if t.app != nil && t.app.ApplicationStatus == "running" || t.compose != nil && t.compose.ComposeStatus == "running" {
+			t.setStatus("idle")
+		}
+	}
+}
+
+// controlRequest is the body of every /__sim/ POST.
+type controlRequest struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Count    int    `json:"count"`
+	Line     string `json:"line"`
+	Service  string `json:"service"`
+	Mode     string `json:"mode"`
+	Duration string `json:"duration"`
+}
+
 // serveControl serves the test-only surface:
 //
-//	GET  /__sim/health/{id}               live LAUNCHPLANE_RUNTIME_IDENTITY_JSON, or {}
+//	GET  /__sim/app/{id}/<any path>       the workload, per its health mode
+//	POST /__sim/health-mode               {"id","mode","duration"}
+//	POST /__sim/logs                      {"id","line","service"}
 //	POST /__sim/faults/deploy-error       {"id"}
 //	POST /__sim/faults/deploy-hang        {"id"}
+//	POST /__sim/faults/deploy-lost        {"id"}
+//	POST /__sim/faults/restart
 //	POST /__sim/faults/transient-5xx      {"count"}
 //	POST /__sim/faults/revoke-key
 //	POST /__sim/faults/foreign-deploy     {"id","title"} → {"deploymentId"}
 func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
-	if id, ok := strings.CutPrefix(r.URL.Path, "/__sim/health/"); ok && r.Method == http.MethodGet {
-		s.serveHealth(w, id)
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/__sim/app/"); ok {
+		s.serveApp(w, r, rest)
 		return
 	}
 	if r.Method != http.MethodPost {
 		http.NotFound(w, r)
 		return
 	}
-	var req struct {
-		ID    string `json:"id"`
-		Title string `json:"title"`
-		Count int    `json:"count"`
-	}
+	var req controlRequest
 	if r.ContentLength != 0 {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, "decode control request: "+err.Error(), http.StatusBadRequest)
@@ -128,16 +166,31 @@ func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	var out any = map[string]bool{"ok": true}
-	switch strings.TrimPrefix(r.URL.Path, "/__sim/faults/") {
-	case "deploy-error":
+	switch strings.TrimPrefix(r.URL.Path, "/__sim/") {
+	case "health-mode":
+		var d time.Duration
+		if req.Duration != "" {
+			if d, err = time.ParseDuration(req.Duration); err != nil {
+				http.Error(w, "parse duration: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		err = s.SetHealthMode(req.ID, HealthMode(req.Mode), d)
+	case "logs":
+		err = s.AppendServiceLog(req.ID, req.Service, req.Line)
+	case "faults/deploy-error":
 		err = s.FailNextDeploy(req.ID)
-	case "deploy-hang":
+	case "faults/deploy-hang":
 		err = s.HangNextDeploy(req.ID)
-	case "transient-5xx":
+	case "faults/deploy-lost":
+		err = s.LoseNextDeploy(req.ID)
+	case "faults/restart":
+		s.Restart()
+	case "faults/transient-5xx":
 		s.FailNextRequests(req.Count)
-	case "revoke-key":
+	case "faults/revoke-key":
 		s.RevokeKey()
-	case "foreign-deploy":
+	case "faults/foreign-deploy":
 		var id string
 		id, err = s.InjectForeignDeploy(req.ID, req.Title)
 		out = map[string]string{"deploymentId": id}
@@ -145,37 +198,18 @@ func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrUnknownTarget):
 		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	case errors.Is(err, ErrUnknownHealthMode):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusConflict)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// serveHealth answers with the live runtime identity verbatim, so a
-// malformed value reaches the client as malformed JSON, as it would from
-// the real workload.
-func (s *Sim) serveHealth(w http.ResponseWriter, id string) {
-	s.lock()
-	t := s.targets[id]
-	var live *snapshot
-	if t != nil {
-		live = t.live
-	}
-	s.mu.Unlock()
-	if t == nil {
-		http.Error(w, "unknown application", http.StatusNotFound)
-		return
-	}
-	body := "{}"
-	if live != nil {
-		if v, ok := envValue(live.env, runtimeIdentityKey); ok {
-			body = v
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte(body))
 }
 
 // envValue reads key from a KEY=VALUE env text the way Launchplane parses

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 type project struct {
@@ -110,6 +111,8 @@ type deployment struct {
 	StartedAt           *string `json:"startedAt"`
 	FinishedAt          *string `json:"finishedAt"`
 	ErrorMessage        *string `json:"errorMessage"`
+	// logs is the deployment's build log file, one line per entry.
+	logs []string
 }
 
 // snapshot is what a deploy ships: captured when the deploy starts, made
@@ -122,11 +125,17 @@ type snapshot struct {
 
 // target is an application or a compose with its deploy state.
 type target struct {
-	app         *application
-	compose     *compose
-	live        *snapshot
+	app     *application
+	compose *compose
+	live    *snapshot
+	// liveAt is when live became live (the finishing deploy's end).
+	liveAt      time.Time
 	deployments []*deployment // insertion (oldest-first) order
 	faults      []outcome     // consumed one per deploy call
+	// containers run the live snapshot: one for an application, one per
+	// service for a compose. A "done" deploy replaces them.
+	containers []*container
+	health     healthSetting
 }
 
 func (t *target) id() string {

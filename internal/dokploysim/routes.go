@@ -60,6 +60,35 @@ func (s *Sim) routes() map[string]*procedure {
 			handle: s.composeDeployer("Manual deployment", "Deployment queued")},
 		{name: "compose.redeploy", mutation: true, fields: []field{composeID, title, desc},
 			handle: s.composeDeployer("Rebuild deployment", "Redeployment queued")},
+		{name: "application.readLogs", fields: append([]field{appID}, logFields()...), handle: s.applicationReadLogs},
+		{name: "compose.readLogs", fields: append([]field{composeID,
+			{name: "containerId", kind: kString, required: true, check: matches(containerIDRe, "Invalid container id.")}},
+			logFields()...), handle: s.composeReadLogs},
+		{name: "deployment.allByType", fields: []field{
+			{name: "id", kind: kString, required: true},
+			{name: "type", kind: kString, required: true, check: oneOf("application", "compose", "server", "schedule", "previewDeployment", "backup", "volumeBackup")},
+		}, handle: s.deploymentAllByType},
+		{name: "deployment.readLogs", fields: []field{
+			{name: "deploymentId", kind: kString, required: true},
+			{name: "tail", kind: kNumber, check: between(1, 10000, "", "")},
+		}, handle: s.deploymentReadLogs},
+		{name: "docker.getContainersByAppNameMatch", fields: []field{
+			{name: "appName", kind: kString, required: true},
+			{name: "appType", kind: kString, check: oneOf("stack", "docker-compose")},
+			{name: "serverId", kind: kString, nullable: true},
+		}, handle: s.dockerContainersByAppNameMatch},
+		{name: "domain.byApplicationId", fields: []field{appID}, handle: s.domainByApplicationID},
+		{name: "domain.byComposeId", fields: []field{composeID}, handle: s.domainByComposeID},
+		{name: "domain.create", mutation: true, fields: append(domainFields(),
+			field{name: "applicationId", kind: kString, nullable: true},
+			field{name: "composeId", kind: kString, nullable: true},
+			field{name: "previewDeploymentId", kind: kString, nullable: true},
+		), handle: s.domainCreate},
+		{name: "domain.update", mutation: true, fields: append([]field{
+			{name: "domainId", kind: kString, required: true, nonoptional: true},
+			{name: "enabled", kind: kBool},
+		}, domainFields()...), handle: s.domainUpdate},
+		{name: "domain.delete", mutation: true, fields: []field{{name: "domainId", kind: kString, required: true}}, handle: s.domainDelete},
 	}
 	m := make(map[string]*procedure, len(list))
 	for _, p := range list {

@@ -52,6 +52,8 @@ type Sim struct {
 	lastStamp time.Time
 	projects  []*project
 	targets   map[string]*target
+	domains   []*domain // creation order
+	domainSeq int       // uniqueConfigKey serial
 	queue     deployQueue
 	requests  []RequestRecord
 	fail5xx   int

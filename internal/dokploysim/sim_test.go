@@ -345,8 +345,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if _, live := h.sim.LiveImage(id); live {
 		t.Error("live copy exists before the deploy finished")
 	}
-	if got := string(h.get("/__sim/health/" + id).body); got != "{}" {
-		t.Errorf("health before done = %s, want {}", got)
+	if r := h.get(dokploysim.AppPath(id) + "/health"); r.status != http.StatusBadGateway {
+		t.Errorf("health before done = %d %s, want 502 (nothing live)", r.status, r.body)
 	}
 
 	h.clock.Advance(3 * time.Second)
@@ -359,13 +359,13 @@ func TestDeployLifecycle(t *testing.T) {
 	if img, _ := h.sim.LiveImage(id); img != "img:1" {
 		t.Errorf("live image = %q, want img:1", img)
 	}
-	if got := string(h.get("/__sim/health/" + id).body); got != `{"artifact_id":"a1"}` {
+	if got := string(h.get(dokploysim.AppPath(id) + "/health").body); got != `{"ok":true,"runtime_identity":{"artifact_id":"a1"}}` {
 		t.Errorf("health = %s", got)
 	}
 
 	// An env change is not live until the next deploy is done.
 	h.saveEnv(id, `LAUNCHPLANE_RUNTIME_IDENTITY_JSON={"artifact_id":"a2"}`)
-	if got := string(h.get("/__sim/health/" + id).body); got != `{"artifact_id":"a1"}` {
+	if got := string(h.get(dokploysim.AppPath(id) + "/health").body); got != `{"ok":true,"runtime_identity":{"artifact_id":"a1"}}` {
 		t.Errorf("health after saveEnvironment without deploy = %s, want the old identity", got)
 	}
 	mustOK(t, h.post("/api/application.redeploy", map[string]any{"applicationId": id}), nil)
@@ -374,7 +374,7 @@ func TestDeployLifecycle(t *testing.T) {
 	if len(rows) != 2 || rows[0].Title != "Rebuild deployment" || rows[0].Status != "done" || rows[0].CreatedAt <= rows[1].CreatedAt {
 		t.Fatalf("rows after redeploy = %+v, want newest first", rows)
 	}
-	if got := string(h.get("/__sim/health/" + id).body); got != `{"artifact_id":"a2"}` {
+	if got := string(h.get(dokploysim.AppPath(id) + "/health").body); got != `{"ok":true,"runtime_identity":{"artifact_id":"a2"}}` {
 		t.Errorf("health after redeploy = %s", got)
 	}
 	mustOK(t, h.get("/api/application.one?applicationId="+id), &app)
