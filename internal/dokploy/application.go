@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 )
 
 // Application is the subset of application.one (and of the flat row returned
@@ -201,32 +200,19 @@ var (
 	logsSearch = regexp.MustCompile(`^[a-zA-Z0-9 ._-]{0,500}$`)
 )
 
-// ApplicationLogs returns runtime container logs as one string. tail is 1 to
-// 10000 (0 means Dokploy's default); since is "all" or e.g. "10m" ("" means
-// all); search is an optional plain filter. Note Dokploy answers an error when
-// search matches nothing.
+// ApplicationLogs returns runtime container logs as one string, the
+// output of docker logs --timestamps (application.readLogs). tail is 1 to
+// 10000 (0 means Dokploy's default of 100); since is "all" or e.g. "10m"
+// ("" means all); search is an optional case-insensitive substring filter.
+// Dokploy answers 500 when nothing was ever deployed ("No container or
+// service found for: <appName>") and also when search matches nothing.
 func (c *Client) ApplicationLogs(ctx context.Context, id string, tail int, since, search string) (string, error) {
 	if id == "" {
 		return "", errors.New("read application logs: id is empty")
 	}
-	if tail < 0 || tail > 10000 {
-		return "", fmt.Errorf("read application logs: tail %d out of range 1-10000", tail)
-	}
-	if since != "" && !logsSince.MatchString(since) {
-		return "", fmt.Errorf("read application logs: invalid since %q", since)
-	}
-	if !logsSearch.MatchString(search) {
-		return "", errors.New("read application logs: invalid search filter")
-	}
 	q := url.Values{"applicationId": {id}}
-	if tail > 0 {
-		q.Set("tail", strconv.Itoa(tail))
-	}
-	if since != "" {
-		q.Set("since", since)
-	}
-	if search != "" {
-		q.Set("search", search)
+	if err := logQuery(q, tail, since, search); err != nil {
+		return "", fmt.Errorf("read application logs: %w", err)
 	}
 	var logs string
 	if err := c.query(ctx, "application.readLogs", q, &logs); err != nil {
