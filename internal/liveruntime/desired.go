@@ -1,0 +1,166 @@
+package liveruntime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/launchplane/launchplane/internal/keysafety"
+	"github.com/launchplane/launchplane/internal/productconfig"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/runtimeenv"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// desired resolves the lane's desired env (key → env-text value) and the
+// keys delivered by the managed-secret overlay, which key safety checks.
+func (s *Service) desired(ctx context.Context, req Request) (map[string]string, []string, error) {
+	where := req.Context + "/" + req.Instance
+	res, err := s.cfg.Resolve(ctx, req.Context, req.Instance)
+	if err != nil {
+		return nil, nil, newError(CodeRuntimeEnvironmentUnavailable, "Could not resolve the runtime environment of "+where+".", err)
+	}
+	keys := res.Keys()
+	var secretKeys []string
+	for _, k := range keys {
+		if res.Sources[k] == runtimeenv.LayerManagedSecret {
+			secretKeys = append(secretKeys, k)
+		}
+	}
+	if s.cfg.ExpectedKeys != nil {
+		exp, err := s.cfg.ExpectedKeys(ctx, req.Context, req.Instance)
+		if errors.Is(err, ErrProductLaneNotFound) {
+			return nil, nil, newError(CodeProductLaneNotFound, "The product profile does not own "+where+".", err)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read expected config: %w", err)
+		}
+		var missing []string
+		for _, k := range exp.SecretBindingKeys {
+			if res.Sources[k] != runtimeenv.LayerManagedSecret {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			e := newError(CodeRuntimeSecretValuesMissing, "Expected managed secrets do not resolve for "+where+": "+strings.Join(missing, ", ")+".", nil)
+			e.MissingKeys = missing
+			return nil, nil, e
+		}
+		want := append(slices.Clone(exp.RuntimeKeys), exp.SecretBindingKeys...)
+		keys = slices.DeleteFunc(keys, func(k string) bool { return !slices.Contains(want, k) })
+		secretKeys = slices.DeleteFunc(secretKeys, func(k string) bool { return !slices.Contains(exp.SecretBindingKeys, k) })
+	}
+	if len(keys) == 0 {
+		return nil, nil, newError(CodeRuntimeEnvironmentEmpty, "The runtime environment of "+where+" has no keys to sync.", nil)
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		v := envText(res.Values[k])
+		if strings.ContainsAny(v, "\r\n") {
+			// Dokploy's env is line-based: such a value cannot round-trip.
+			return nil, nil, newError(CodeRuntimeEnvironmentUnavailable, "The value of "+k+" spans several lines; a Dokploy env line cannot hold it.", nil)
+		}
+		out[k] = v
+	}
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	return out, secretKeys, nil
+}
+
+// envText renders a runtime value the way it reaches a process: strings
+// verbatim, numbers in their stored literal form, booleans as true/false.
+func envText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// delta compares desired with the parsed live env by key.
+func delta(desired, live map[string]string) Delta {
+	d := Delta{DesiredKeyCount: len(desired), LiveKeyCount: len(live), MissingKeys: []string{}, DifferentKeys: []string{}}
+	for k, v := range desired {
+		lv, ok := live[k]
+		switch {
+		case !ok:
+			d.MissingKeys = append(d.MissingKeys, k)
+		case lv != v:
+			d.DifferentKeys = append(d.DifferentKeys, k)
+		default:
+			d.UnchangedKeyCount++
+		}
+	}
+	slices.Sort(d.MissingKeys)
+	slices.Sort(d.DifferentKeys)
+	d.ChangedKeys = append(slices.Clone(d.MissingKeys), d.DifferentKeys...)
+	slices.Sort(d.ChangedKeys)
+	return d
+}
+
+// verify checks that every desired key reads back with its desired value.
+func verify(desired, live map[string]string) Verification {
+	d := delta(desired, live)
+	v := Verification{Status: VerificationPassed, MissingKeys: d.MissingKeys, DifferentKeys: d.DifferentKeys, VerifiedKeyCount: d.UnchangedKeyCount}
+	if len(d.ChangedKeys) > 0 {
+		v.Status = VerificationFailed
+	}
+	return v
+}
+
+// keySafety runs the runtime key-safety check over the keys the managed
+// secret overlay delivers (service.md §8.1 step 5). When required, a
+// missing policy or a failing verdict refuses; otherwise they are reported.
+// run false reports the check as skipped (an apply with nothing to do).
+func (s *Service) keySafety(ctx context.Context, req Request, keys []string, required, run bool) (KeySafetyOut, error) {
+	t := keysafety.Target{Context: req.Context, Instance: req.Instance, EnvironmentClass: productconfig.EnvironmentClass(req.Instance)}
+	out := KeySafetyOut{Required: required, Status: KeySafetySkipped, Target: t, CheckedBindingKeys: keys, Findings: []keysafety.Finding{}}
+	if !run {
+		return out, nil
+	}
+	policy, err := keysafety.Active(ctx, s.cfg.Store)
+	if errors.Is(err, keysafety.ErrNoPolicy) {
+		if required {
+			return KeySafetyOut{}, newError(CodeRuntimeKeySafetyUnavailable, "No active runtime key-safety policy; the live target cannot be changed.", err)
+		}
+		out.Status = KeySafetyUnavailable
+		return out, nil
+	}
+	if err != nil {
+		return KeySafetyOut{}, fmt.Errorf("check runtime key safety: %w", err)
+	}
+	out.PolicyRecordID = policy.RecordID
+	if out.PolicySHA256, err = policy.PolicySHA256(); err != nil {
+		return KeySafetyOut{}, fmt.Errorf("check runtime key safety: %w", err)
+	}
+	if len(keys) == 0 {
+		// Nothing secret is delivered; the policy exists, which is all an
+		// apply requires. (Evaluating would flag the environment class of
+		// a lane that receives no secret at all.)
+		out.Status = keysafety.StatusPass
+		return out, nil
+	}
+	bindings, err := s.cfg.Store.SecretBindingList(ctx, store.SecretBindingListParams{Integration: record.IntegrationRuntimeEnvironment})
+	if err != nil {
+		return KeySafetyOut{}, fmt.Errorf("check runtime key safety: %w", err)
+	}
+	r := keysafety.Evaluate(policy, t, keys, bindings)
+	out.Status, out.Findings, out.CheckedBindingKeys = r.Status, r.Findings, r.CheckedBindingKeys
+	if r.Status != keysafety.StatusPass && required {
+		e := newError(CodeRuntimeKeySafetyFailed, "", nil)
+		e.Findings = r.Findings
+		e.Message = "Runtime key-safety check failed: " + strings.Join(e.FindingCodes(), ", ") + "."
+		return KeySafetyOut{}, e
+	}
+	return out, nil
+}
