@@ -386,7 +386,9 @@ func TestRefusals(t *testing.T) {
 		{name: "deploy on a dry-run", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "dry-run", Deploy: true}, code: liveruntime.CodeInvalidRequest},
 		{name: "no_cache without deploy", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", NoCache: true}, code: liveruntime.CodeInvalidRequest},
 		{name: "deploy not wired", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true}, code: liveruntime.CodeDeployUnavailable},
-		{name: "no credentials", setup: func(f *fixture) { f.exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'DOKPLOY_TOKEN'") }, req: apply(), code: liveruntime.CodeDokployCredentialsMissing},
+		{name: "no credentials", setup: func(f *fixture) {
+			f.exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'DOKPLOY_TOKEN'")
+		}, req: apply(), code: liveruntime.CodeDokployCredentialsMissing},
 		{name: "revoked key", setup: func(f *fixture) { f.sim.RevokeKey() }, req: dry(), code: liveruntime.CodeDokployTargetReadFailed},
 		{name: "provider down", setup: func(f *fixture) { f.sim.FailNextRequests(10) }, req: dry(), code: liveruntime.CodeDokployTargetReadFailed},
 		{name: "no runtime records", setup: func(f *fixture) { f.exec("DELETE FROM launchplane_runtime_environments") }, req: dry(), code: liveruntime.CodeRuntimeEnvironmentUnavailable},
