@@ -135,6 +135,9 @@ Nothing falls back silently.`,
 		a.secretsCommand(),
 		a.environmentsCommand(),
 		a.productConfigCommand(),
+		a.shipCommand(),
+		a.promoteCommand(),
+		a.rollbackCommand(),
 	)
 	root.AddCommand(a.authzCommands()...)
 	return root

@@ -118,8 +118,15 @@ func (a *app) runQuickstart(ctx context.Context, dir, host string, port int) err
 	go issuerSrv.Serve(ln)
 	defer issuerSrv.Close()
 
+	dbURL := "sqlite:" + filepath.Join(dir, "launchplane.db")
+	demo, err := a.startDemo(ctx, dir, host, dbURL)
+	if err != nil {
+		return err
+	}
+	defer demo.close()
+
 	cfg := server.ServiceConfig{
-		DatabaseURL: "sqlite:" + filepath.Join(dir, "launchplane.db"),
+		DatabaseURL: dbURL,
 		Policy:      authz.BootstrapSource{PolicyFile: policyPath},
 		Audience:    devAudience,
 		Issuer:      issuerURL,
@@ -138,7 +145,7 @@ func (a *app) runQuickstart(ctx context.Context, dir, host string, port int) err
 				fmt.Fprintf(a.env.Stderr, "Error: mint development token: %v\n", err)
 				return
 			}
-			a.printQuickstartBanner(dir, apiURL, issuerURL, token)
+			a.printQuickstartBanner(dir, apiURL, issuerURL, token, demo.simURL)
 		},
 	}
 	return server.RunService(ctx, cfg)
@@ -150,7 +157,7 @@ func mintDevToken(issuer *oidctest.Issuer, repository, workflowRef string, expir
 	return issuer.Mint(claims)
 }
 
-func (a *app) printQuickstartBanner(dir, apiURL, issuerURL, token string) {
+func (a *app) printQuickstartBanner(dir, apiURL, issuerURL, token, simURL string) {
 	w := a.env.Stdout
 	fmt.Fprintf(w, `Launchplane is running on SQLite (%s).
 
@@ -172,7 +179,9 @@ Read the lane's inventory back:
 
   curl -sS %s/v1/inventory/demo/testing -H "Authorization: Bearer $TOKEN"
 
-Stop with Ctrl-C; state stays in %s.
+%s
+Stop with Ctrl-C; state stays in %s (the simulator's state is in memory).
 `, filepath.Join(dir, "launchplane.db"), apiURL, issuerURL, devRepository, devWorkflowRef, devTokenTTL, token,
-		apiURL, a.env.Now().UTC().Format(time.RFC3339), apiURL, dir)
+		apiURL, a.env.Now().UTC().Format(time.RFC3339), apiURL,
+		demoWalkthrough(dir, apiURL, simURL, a.env.Now().UTC().Format(time.RFC3339)), dir)
 }

@@ -109,3 +109,103 @@ func TestQuickstartCurlFlow(t *testing.T) {
 		t.Fatal("quickstart did not stop")
 	}
 }
+
+// TestQuickstartWalkthrough starts the quickstart from a fresh directory
+// and runs its printed ship → gate → promote → ship → gate → promote →
+// rollback walkthrough line by line: launchplane commands in-process (pipes
+// feed stdout to the next stdin), curl lines through bash.
+func TestQuickstartWalkthrough(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	dir := filepath.Join(t.TempDir(), ".launchplane")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	env := cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(string) string { return "" }, Now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- cli.Main(ctx, []string{"quickstart", "--dir", dir, "--port", "0"}, env) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "Stop with Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("quickstart did not come up:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	banner := stdout.String()
+	token := regexp.MustCompile(`export TOKEN=(\S+)`).FindStringSubmatch(banner)[1]
+	section := banner[strings.Index(banner, "Ship, gate, promote and roll back"):]
+	vars := map[string]string{"TOKEN": token}
+	var last string
+	ran := 0
+	for _, line := range strings.Split(section, "\n")[1:] {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "export "):
+			k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+			vars[k] = v
+		case strings.HasPrefix(line, "curl "):
+			cmd := exec.Command("bash", "-c", line)
+			cmd.Env = append(os.Environ(), "TOKEN="+token)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), `"status":"accepted"`) {
+				t.Fatalf("%s: %v\n%s", line, err, out)
+			}
+			ran++
+		case strings.HasPrefix(line, "go run ./cmd/launchplane "):
+			var in string
+			for _, part := range strings.Split(line, " | ") {
+				args := shellWords(t, strings.TrimPrefix(part, "go run ./cmd/launchplane "))
+				out, errOut := &syncBuffer{}, &syncBuffer{}
+				cmdEnv := cli.Env{Stdin: strings.NewReader(in), Stdout: out, Stderr: errOut, Getenv: func(k string) string { return vars[k] }, Now: time.Now}
+				if code := cli.Main(context.Background(), args, cmdEnv); code != 0 {
+					t.Fatalf("%s exited %d:\nstdout:\n%s\nstderr:\n%s", part, code, out, errOut)
+				}
+				in = out.String()
+			}
+			last = in
+			ran++
+		}
+	}
+	if ran != 8 {
+		t.Fatalf("ran %d walkthrough lines, want 8:\n%s", ran, section)
+	}
+	// The last line shows prod back on demo-1, with rollback provenance.
+	for _, want := range []string{`"artifact_id": "demo-1"`, `"from_artifact_id": "demo-2"`, `"reason": "demo rollback"`} {
+		if !strings.Contains(last, want) {
+			t.Errorf("final prod inventory lacks %s:\n%s", want, last)
+		}
+	}
+	cancel()
+	<-done
+}
+
+// shellWords splits a command line on spaces, honouring double quotes.
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	var cur strings.Builder
+	quoted, inWord := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quotes in %q", s)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}

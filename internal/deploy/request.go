@@ -116,6 +116,9 @@ func (r *Request) Validate() error {
 	if r.TimeoutSeconds < 0 || r.HealthTimeoutSeconds < 0 {
 		add("timeouts must be positive seconds (0 means the target's or the default)")
 	}
+	if r.HealthURLs == nil {
+		r.HealthURLs = []string{}
+	}
 	for i, u := range r.HealthURLs {
 		if r.HealthURLs[i] = strings.TrimSpace(u); r.HealthURLs[i] == "" {
 			add("health_urls[%d] must not be blank", i)
