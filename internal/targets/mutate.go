@@ -148,6 +148,47 @@ func readRoute(ctx context.Context, r store.Reader, context, instance string) (r
 	return rt, nil
 }
 
+// View is everything stored for one route, each record null when absent.
+type View struct {
+	Target         *record.DokployTarget   `json:"target"`
+	TargetID       *record.DokployTargetID `json:"target_id"`
+	ProviderTarget *record.ProviderTarget  `json:"provider_target"`
+}
+
+// Show reads a route's three target records as stored, stale or not; a
+// route with none of them is ErrNotTracked.
+func Show(ctx context.Context, r store.Reader, context, instance string) (View, error) {
+	rt, err := readRoute(ctx, r, context, instance)
+	if err != nil {
+		return View{}, err
+	}
+	if rt.Target == nil && rt.ID == nil && rt.Row == nil {
+		return View{}, fmt.Errorf("show target %s/%s: %w", context, instance, ErrNotTracked)
+	}
+	return View{Target: rt.Target, TargetID: rt.ID, ProviderTarget: rt.Row}, nil
+}
+
+// List summarizes the Dokploy targets matching p, with their target ids.
+func List(ctx context.Context, r store.Reader, p store.TargetListParams) ([]Summary, error) {
+	list, err := r.DokployTargetList(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list dokploy targets: %w", err)
+	}
+	ids, err := r.DokployTargetIDList(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list dokploy target ids: %w", err)
+	}
+	byRoute := map[[2]string]*record.DokployTargetID{}
+	for _, id := range ids {
+		byRoute[[2]string{id.Context, id.Instance}] = &id
+	}
+	out := make([]Summary, 0, len(list))
+	for _, t := range list {
+		out = append(out, Summarize(t, byRoute[[2]string{t.Context, t.Instance}]))
+	}
+	return out, nil
+}
+
 // checkFresh is dual-write step 1: an explicit provider-target row must
 // still match the current Dokploy pair, or the mutation stops. A mutation
 // never overwrites a row it cannot vouch for.
