@@ -1,0 +1,59 @@
+package deploy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/launchplane/launchplane/internal/deploy"
+	"github.com/launchplane/launchplane/internal/dokploy"
+	"github.com/launchplane/launchplane/internal/dokploysim"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// TestShipToCompose ships to a compose target: the image travels in the
+// env (DOCKER_IMAGE_REFERENCE), unrelated keys stay, and the wait reads
+// the compose's own (unordered) deployment list.
+func TestShipToCompose(t *testing.T) {
+	eachEngine(t, func(h *harness) {
+		body, _ := json.Marshal(map[string]string{"name": "shop-compose", "environmentId": h.sim.DefaultEnvironmentID()})
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/api/compose.create", bytes.NewReader(body))
+		req.Header.Set("x-api-key", simKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created struct {
+			ComposeID string `json:"composeId"`
+		}
+		must(t, json.NewDecoder(resp.Body).Decode(&created))
+		resp.Body.Close()
+		must(t, h.client.UpdateComposeEnv(h.ctx, created.ComposeID, "ODOO_DB_NAME=shop\n# keep this comment"))
+		h.put(func(tx store.Tx) error {
+			tr, err := tx.DokployTargetGet(h.ctx, "shop", "testing")
+			if err != nil {
+				return err
+			}
+			tr.TargetType = record.TargetCompose
+			tr.Domains = []string{h.srv.URL + dokploysim.AppPath(created.ComposeID)}
+			if err := tx.DokployTargetPut(h.ctx, tr); err != nil {
+				return err
+			}
+			return tx.DokployTargetIDPut(h.ctx, record.DokployTargetID{SchemaVersion: 1, Context: "shop", Instance: "testing", TargetID: created.ComposeID, UpdatedAt: "2026-11-27T08:00:00Z", SourceLabel: "test"})
+		})
+		res := h.mustExecute(ship("testing", "art-1"))
+		if res.Status != "ok" || res.Target.TargetType != record.TargetCompose || res.Deploy.Mode != "dokploy-compose-deploy" || res.Health.Identity != deploy.IdentityMatch {
+			t.Fatalf("result = %+v", res)
+		}
+		env := dokploy.ParseEnv(mustLive(t, h.sim, created.ComposeID))
+		if env["ODOO_DB_NAME"] != "shop" || env[deploy.EnvImageReference] != "ghcr.io/acme/shop@sha256:11111111" {
+			t.Errorf("live compose env = %v", env)
+		}
+		if h.inventoryArtifact("testing") != "art-1" {
+			t.Error("inventory did not move")
+		}
+	})
+}
