@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/launchplane/launchplane/internal/dokploysim"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 // TestShipToCompose ships to a compose target: the image travels in the
@@ -54,6 +56,27 @@ func TestShipToCompose(t *testing.T) {
 		}
 		if h.inventoryArtifact("testing") != "art-1" {
 			t.Error("inventory did not move")
+		}
+	})
+}
+
+// TestRedeployWaitsForItsOwnDeployment: a redeploy without evidence waits
+// for its titled deployment and reports a failure as ErrFailed.
+func TestRedeployWaitsForItsOwnDeployment(t *testing.T) {
+	eachEngine(t, func(h *harness) {
+		tr, err := targets.Resolve(h.ctx, h.store, "shop", "testing")
+		must(t, err)
+		out, err := h.exec.Redeploy(h.ctx, tr, false, 0, "runtime apply")
+		if err != nil || out.Status != record.StatusPass || out.DeploymentID == "" {
+			t.Fatalf("redeploy = %+v, %v", out, err)
+		}
+		must(t, h.sim.FailNextDeploy(h.apps["testing"]))
+		out, err = h.exec.Redeploy(h.ctx, tr, true, 0, "runtime apply")
+		if !errors.Is(err, deploy.ErrFailed) || out.Status != record.StatusFail || out.Mode != "dokploy-application-redeploy" {
+			t.Fatalf("failed redeploy = %+v, %v", out, err)
+		}
+		if ds, _ := h.store.DeploymentList(h.ctx, store.DeploymentListParams{}); len(ds) != 0 {
+			t.Errorf("a redeploy wrote %d deployment records", len(ds))
 		}
 	})
 }
