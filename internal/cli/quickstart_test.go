@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +161,11 @@ func TestQuickstartWalkthrough(t *testing.T) {
 				cmdEnv := cli.Env{Stdin: strings.NewReader(in), Stdout: out, Stderr: errOut, Getenv: func(k string) string { return vars[k] }, Now: time.Now}
 				if code := cli.Main(context.Background(), args, cmdEnv); code != 0 {
 					t.Fatalf("%s exited %d:\nstdout:\n%s\nstderr:\n%s", part, code, out, errOut)
+				}
+				// Executions report progress on stderr as timestamped lines
+				// when stderr is not a terminal.
+				if slices.Contains(args, "execute") && !regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\S+Z \[6/6\] record evidence: `).MatchString(errOut.String()) {
+					t.Errorf("%s: no progress lines on stderr:\n%s", part, errOut)
 				}
 				in = out.String()
 			}
