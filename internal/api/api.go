@@ -98,6 +98,7 @@ func New(deps Deps) *API {
 	a.registerAuthz()
 	a.registerKeySafety()
 	a.registerProductConfig()
+	a.registerProviderTargets()
 	return a
 }
 

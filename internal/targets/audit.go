@@ -372,8 +372,9 @@ func backfillRoute(rt route, bound map[string]string) BackfillItem {
 	}
 }
 
-// errApplyConflict rolls an apply back when a create-if-absent lost.
-var errApplyConflict = errors.New("backfill apply conflict")
+// ErrBackfillConflict means a create-if-absent of the apply lost a race:
+// the caller must roll the transaction back. It wraps store.ErrConflict.
+var ErrBackfillConflict = fmt.Errorf("provider-target backfill lost a create race: %w", store.ErrConflict)
 
 // Backfill reports (dry run) or creates (apply) the explicit
 // provider-target rows complete Dokploy pairs imply. Apply is
@@ -382,9 +383,8 @@ var errApplyConflict = errors.New("backfill apply conflict")
 // race turns into skipped-conflict and rolls the whole apply back. It never
 // rewrites an existing row, so a second apply reports skipped-exists.
 func (s *Service) Backfill(ctx context.Context, f Filter, apply bool) (BackfillReport, error) {
-	f = f.normalized()
 	if !apply {
-		rep, err := planBackfill(ctx, s.store, f)
+		rep, err := planBackfill(ctx, s.store, f.normalized())
 		if err != nil {
 			return BackfillReport{}, fmt.Errorf("plan provider-target backfill: %w", err)
 		}
@@ -392,53 +392,65 @@ func (s *Service) Backfill(ctx context.Context, f Filter, apply bool) (BackfillR
 	}
 	var rep BackfillReport
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		// Lock every route first (in order, so two backfills cannot
-		// deadlock), then plan on what the locks protect.
-		routes, err := loadRoutes(ctx, tx, f)
-		if err != nil {
-			return err
-		}
-		for _, rt := range routes {
-			if err := tx.Lock(ctx, lockKey(rt.Context, rt.Instance)); err != nil {
-				return err
-			}
-		}
-		if rep, err = planBackfill(ctx, tx, f); err != nil {
-			return err
-		}
-		rep.Mode = BackfillApply
-		if rep.Blocked() {
-			return nil
-		}
-		for i, it := range rep.Items {
-			if it.Status != BackfillWouldCreate {
-				continue
-			}
-			err := tx.ProviderTargetCreate(ctx, *it.Projected)
-			if errors.Is(err, store.ErrConflict) {
-				rep.Items[i].Status, rep.Items[i].Severity = BackfillSkippedConflict, SeverityBlocked
-				rep.Items[i].Message = "create-if-absent lost: a row or its target id appeared since planning"
-				return errApplyConflict
-			}
-			if err != nil {
-				return fmt.Errorf("create provider target %s/%s: %w", it.Context, it.Instance, err)
-			}
-			rep.Items[i].Status = BackfillCreated
-		}
-		rep.Applied = true
-		return nil
+		var err error
+		rep, err = BackfillApplyTx(ctx, tx, f)
+		return err
 	})
-	switch {
-	case errors.Is(err, errApplyConflict):
-		// Rolled back: nothing was created after all.
-		for i := range rep.Items {
-			if rep.Items[i].Status == BackfillCreated {
-				rep.Items[i].Status = BackfillWouldCreate
-			}
-		}
-	case err != nil:
+	if err != nil && !errors.Is(err, ErrBackfillConflict) {
+		return BackfillReport{}, err
+	}
+	// On a lost race the transaction rolled back and rep says so.
+	return rep, nil
+}
+
+// BackfillApplyTx is the apply half of Backfill inside the caller's
+// transaction (the service stores its idempotency record in the same one).
+// With ErrBackfillConflict it still returns the report, which records the
+// rollback: the caller must return the error from its transaction.
+func BackfillApplyTx(ctx context.Context, tx store.Tx, f Filter) (BackfillReport, error) {
+	f = f.normalized()
+	// Lock every route first, in route order so two backfills cannot
+	// deadlock, then plan on what the locks protect.
+	routes, err := loadRoutes(ctx, tx, f)
+	if err != nil {
 		return BackfillReport{}, fmt.Errorf("apply provider-target backfill: %w", err)
 	}
+	for _, rt := range routes {
+		if err := tx.Lock(ctx, lockKey(rt.Context, rt.Instance)); err != nil {
+			return BackfillReport{}, fmt.Errorf("apply provider-target backfill: %w", err)
+		}
+	}
+	rep, err := planBackfill(ctx, tx, f)
+	if err != nil {
+		return BackfillReport{}, fmt.Errorf("apply provider-target backfill: %w", err)
+	}
+	rep.Mode = BackfillApply
+	if rep.Blocked() {
+		return rep, nil
+	}
+	for i, it := range rep.Items {
+		if it.Status != BackfillWouldCreate {
+			continue
+		}
+		err := tx.ProviderTargetCreate(ctx, *it.Projected)
+		if errors.Is(err, store.ErrConflict) {
+			rep.Items[i].Status, rep.Items[i].Severity = BackfillSkippedConflict, SeverityBlocked
+			rep.Items[i].Message = "create-if-absent lost: a row or its target id appeared since planning"
+			// Everything created before this item rolls back with it.
+			for j := range rep.Items[:i] {
+				if rep.Items[j].Status == BackfillCreated {
+					rep.Items[j].Status = BackfillWouldCreate
+				}
+			}
+			rep.tally()
+			return rep, ErrBackfillConflict
+		}
+		if err != nil {
+			return BackfillReport{}, fmt.Errorf("create provider target %s/%s: %w", it.Context, it.Instance, err)
+		}
+		rep.Items[i].Status = BackfillCreated
+	}
+	rep.Applied = true
 	rep.tally()
 	return rep, nil
 }
