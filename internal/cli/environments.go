@@ -243,5 +243,7 @@ is --actor, else $GITHUB_ACTOR, $USER, $LOGNAME, else "unknown".`,
 	deleteRecord.Flags().BoolVar(&apply, "apply", false, "delete the record")
 
 	return group("environments", "Non-secret runtime-environment records: put, unset, relabel, list, resolve, delete-record",
-		put, unset, relabel, list, resolve, deleteRecord)
+		put, unset, relabel, list, resolve, deleteRecord,
+		a.showLiveTargetCommand(), a.applyLiveTargetCommand(),
+		a.environmentsLogsCommand())
 }
