@@ -99,6 +99,7 @@ func New(deps Deps) *API {
 	a.registerKeySafety()
 	a.registerProductConfig()
 	a.registerProviderTargets()
+	a.registerLiveRuntime()
 	return a
 }
 

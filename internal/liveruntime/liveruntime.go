@@ -253,11 +253,14 @@ func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
 	if req.Deploy {
 		out, err := s.cfg.Deploy(ctx, tr, req.NoCache, s.deployTimeout(req, tr))
 		if err != nil {
-			msg := "The Dokploy deploy failed."
+			msg := "The Dokploy deploy failed"
 			if res.Apply.EnvUpdated {
-				msg = "The env was written and verified, but the Dokploy deploy failed."
+				msg = "The env was written and verified, but the Dokploy deploy failed"
 			}
-			return Result{}, newError(CodeDokployDeployFailed, msg, err)
+			if out.DeploymentID != "" {
+				msg += " (deployment " + out.DeploymentID + ")"
+			}
+			return Result{}, newError(CodeDokployDeployFailed, msg+".", err)
 		}
 		res.Deploy.Triggered, res.Deploy.Result = true, &out
 	}

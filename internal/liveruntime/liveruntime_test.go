@@ -385,7 +385,8 @@ func TestRefusals(t *testing.T) {
 		{name: "no mode", req: liveruntime.Request{Context: "cm", Instance: "testing"}, code: liveruntime.CodeInvalidRequest},
 		{name: "deploy on a dry-run", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "dry-run", Deploy: true}, code: liveruntime.CodeInvalidRequest},
 		{name: "no_cache without deploy", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", NoCache: true}, code: liveruntime.CodeInvalidRequest},
-		{name: "deploy not wired", req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true}, code: liveruntime.CodeDeployUnavailable},
+		{name: "deploy not wired", cfg: func(c *liveruntime.Config) { c.Deploy = nil },
+			req: liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true}, code: liveruntime.CodeDeployUnavailable},
 		{name: "no credentials", setup: func(f *fixture) {
 			f.exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'DOKPLOY_TOKEN'")
 		}, req: apply(), code: liveruntime.CodeDokployCredentialsMissing},
@@ -557,4 +558,36 @@ func TestShow(t *testing.T) {
 			t.Errorf("untracked show: %v", err)
 		}
 	})
+}
+
+// TestDeployWired deploys through Wire's real seam (deploy.Executor
+// Redeploy) against the simulator: the written env goes live; a deploy
+// that ends in error is dokploy_deploy_failed and keeps the old live env.
+func TestDeployWired(t *testing.T) {
+	f := newFixture(t, sqltest.SQLiteURL(t))
+	ctx := context.Background()
+	res, err := f.service(nil).Run(ctx, liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true, TimeoutSeconds: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Deploy.Triggered || res.Deploy.Result == nil || res.Deploy.Result.Status != "pass" || res.Deploy.Result.DeploymentID == "" {
+		t.Fatalf("deploy: %+v", res.Deploy)
+	}
+	live, ok := f.sim.LiveEnv(f.appID)
+	if !ok || !strings.Contains(live, "FOO="+runtimeValue) || !strings.Contains(live, "UNRELATED=keep-me") {
+		t.Errorf("live env after the deploy: %q, %v", live, ok)
+	}
+	noValues(t, res)
+
+	if err := f.sim.FailNextDeploy(f.appID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.service(nil).Run(ctx, liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true, TimeoutSeconds: 30})
+	var e *liveruntime.Error
+	if !errors.As(err, &e) || e.Code != liveruntime.CodeDokployDeployFailed || !strings.Contains(e.Message, "(deployment ") {
+		t.Fatalf("failed deploy: %v", err)
+	}
+	if again, _ := f.sim.LiveEnv(f.appID); again != live {
+		t.Errorf("a failed deploy changed the live env")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/launchplane/launchplane/internal/deploy"
 	"github.com/launchplane/launchplane/internal/dokploy"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
@@ -91,20 +92,28 @@ func deref(s *string) string {
 
 // Wire is the production Config over a store: the runtime records, the
 // tracked target's env and the managed-secret overlay (opened with ring)
-// make the desired env, and the Dokploy client comes from the managed
-// dokploy secrets. base carries Dokploy transport settings only. Deploy
-// and ExpectedKeys stay nil.
+// make the desired env, the Dokploy client comes from the managed dokploy
+// secrets, and a deploy is deploy.Executor.Redeploy (trigger, then wait for
+// that deployment; no evidence, since the image does not change). base
+// carries Dokploy transport settings only. ExpectedKeys stays nil until
+// product profiles exist.
 func Wire(s store.Store, ring *crypto.KeyRing, now func() time.Time, base dokploy.Config) Config {
 	sec := secrets.New(s, ring, now, nil)
 	env := runtimeenv.New(s, now, targets.TrackedRoutes(s))
 	layers := runtimeenv.Layers{Target: targets.TargetEnv(s), Secrets: sec.Overlay}
+	client := func(ctx context.Context) (*dokploy.Client, error) {
+		return targets.DokployClient(ctx, sec.Integration, base)
+	}
+	exec := deploy.New(deploy.Config{Store: s, Client: client, Now: now})
 	return Config{
 		Store: s,
 		Resolve: func(ctx context.Context, context, instance string) (runtimeenv.Resolution, error) {
 			return env.Resolve(ctx, context, instance, layers)
 		},
-		Dokploy: func(ctx context.Context) (*dokploy.Client, error) {
-			return targets.DokployClient(ctx, sec.Integration, base)
+		Dokploy: client,
+		Deploy: func(ctx context.Context, tr targets.Tracked, noCache bool, timeout time.Duration) (DeployResult, error) {
+			out, err := exec.Redeploy(ctx, tr, noCache, timeout, "live-target-runtime")
+			return DeployResult{DeploymentID: out.DeploymentID, Status: out.Status, Detail: out.Detail}, err
 		},
 	}
 }

@@ -1,0 +1,344 @@
+package api_test
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/launchplane/launchplane/internal/api"
+	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/dokploy"
+	"github.com/launchplane/launchplane/internal/dokploysim"
+	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/keysafety"
+	"github.com/launchplane/launchplane/internal/oidctest"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/runtimeenv"
+	"github.com/launchplane/launchplane/internal/secrets"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
+	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/store/sqlstore"
+	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
+	"github.com/launchplane/launchplane/internal/targets"
+)
+
+const (
+	lrPath        = "/v1/live-target-runtime/apply"
+	lrSimKey      = "sim-key-api-liveruntime-77c2"
+	lrSecret      = "Api-live-runtime-distinctive-secret"
+	lrRuntime     = "Api-live-runtime-distinctive-runtime"
+	lrOperatorTok = "local-operator-live-runtime-token-0123456789"
+	lrApplyRef    = "acme/web/.github/workflows/live-target-runtime.yml@refs/heads/main"
+	lrPlanRef     = "acme/web/.github/workflows/plan.yml@refs/heads/main"
+	lrInitialEnv  = "# hand-edited\nUNRELATED=keep-me\nFOO=old"
+)
+
+const lrPolicy = `
+schema_version = 1
+
+[[github_actions]]
+repository = "acme/web"
+workflow_refs = ["acme/web/.github/workflows/live-target-runtime.yml@refs/heads/main"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["live_target_runtime.plan", "live_target_runtime.apply"]
+
+[[github_actions]]
+repository = "acme/web"
+workflow_refs = ["acme/web/.github/workflows/plan.yml@refs/heads/main"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["live_target_runtime.plan"]
+
+[[local_operators]]
+subjects = ["owner"]
+token_labels = ["write"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["live_target_runtime.plan", "live_target_runtime.apply"]
+
+[[terminal_agents]]
+subjects = ["owner"]
+token_labels = ["read"]
+products = ["cm"]
+contexts = ["cm"]
+actions = ["live_target_runtime.plan", "live_target_runtime.apply"]
+`
+
+type lrHarness struct {
+	*harness
+	sim    *dokploysim.Sim
+	tamper *dokploysim.Tamperer
+	client *dokploy.Client
+	appID  string
+	logs   *syncBuffer
+	// setupWrites are the simulator POSTs the harness itself made.
+	setupWrites int
+}
+
+// newLiveRuntimeHarness serves the API over a store holding lane cm/testing
+// tracked to a simulated Dokploy application, its runtime record, a
+// managed secret, the Dokploy credentials and a key-safety policy. withKey
+// false starts the service without a master key.
+func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	policy, err := authz.DecodeTOML([]byte(lrPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authority := authz.NewAuthority(s, time.Now)
+	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
+		t.Fatal(err)
+	}
+	issuer := oidctest.Start(t)
+	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience,
+		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
+		LocalOperator: &authn.StaticToken{Token: lrOperatorTok, Subject: "owner", TokenLabel: "write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte(pcKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sim := dokploysim.New(dokploysim.Config{APIKey: lrSimKey})
+	tamper := dokploysim.NewTamperer(sim)
+	simSrv := httptest.NewServer(tamper)
+	t.Cleanup(simSrv.Close)
+	client, err := dokploy.New(dokploy.Config{BaseURL: simSrv.URL, APIKey: lrSimKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := client.CreateApplication(ctx, dokploy.CreateApplicationInput{Name: "web", EnvironmentID: sim.DefaultEnvironmentID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := lrInitialEnv
+	if err := client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{ApplicationID: app.ApplicationID, Env: &env, CreateEnvFile: true}); err != nil {
+		t.Fatal(err)
+	}
+	stamp := record.FormatTime(time.Now())
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetType: record.TargetApplication,
+			TargetName: "cm-testing", SourceGitRef: "origin/main", UpdatedAt: stamp, SourceLabel: "test"}); err != nil {
+			return err
+		}
+		return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetID: app.ApplicationID, UpdatedAt: stamp, SourceLabel: "test"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runtimeenv.New(s, time.Now, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+		map[string]any{"FOO": lrRuntime, "WORKERS": 2}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sec := secrets.New(s, ring, time.Now, nil)
+	for _, in := range []secrets.PutInput{
+		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-host", BindingKey: targets.KeyDokployHost, Value: crypto.Redacted(simSrv.URL)},
+		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-token", BindingKey: targets.KeyDokployToken, Value: lrSimKey},
+		{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
+			BindingKey: "SMTP_PASSWORD", Value: lrSecret},
+	} {
+		if _, err := sec.Put(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := keysafety.Apply(ctx, s, []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassNonProd}}, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	deps := api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
+		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience},
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if withKey {
+		deps.SecretKeys = ring
+	}
+	a := api.New(deps)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	h := &lrHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, tamper: tamper, client: client, appID: app.ApplicationID, logs: logs}
+	h.setupWrites = h.simWrites()
+	return h
+}
+
+func (h *lrHarness) env() string {
+	h.t.Helper()
+	a, err := h.client.Application(context.Background(), h.appID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if a.Env == nil {
+		return ""
+	}
+	return *a.Env
+}
+
+// simWrites counts the simulator POSTs made since the harness was set up.
+func (h *lrHarness) simWrites() int {
+	n := -h.setupWrites
+	for _, r := range h.sim.Requests() {
+		if r.Method == "POST" {
+			n++
+		}
+	}
+	return n
+}
+
+func lrBody(t *testing.T, mode string, mutate func(m map[string]any)) []byte {
+	m := map[string]any{"product": "cm", "context": "cm", "instance": "testing", "mode": mode, "reason": "sync after product-config"}
+	if mutate != nil {
+		mutate(m)
+	}
+	return jsonBody(t, m)
+}
+
+// TestLiveRuntimeRoute drives the route over real HTTP with real tokens:
+// identities and per-mode authorization, validation, a dry-run that writes
+// nothing, an apply that keeps unrelated live keys, Idempotency-Key
+// replay, and refusals — with no value in any response.
+func TestLiveRuntimeRoute(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newLiveRuntimeHarness(t, engine.URL(t), true)
+			var all strings.Builder
+			do := func(bearer string, body []byte, status int, code string, headers ...string) response {
+				t.Helper()
+				r := h.do("POST", lrPath, bearer, body, headers...)
+				all.WriteString(r.raw)
+				if r.status != status || (code != "" && errorCode(r) != code) {
+					t.Fatalf("want %d %s, got %d %s", status, code, r.status, r.raw)
+				}
+				return r
+			}
+			live := h.token("acme/web", lrApplyRef)
+			planner := h.token("acme/web", lrPlanRef)
+
+			// Identities and authorization.
+			do("", lrBody(t, "dry-run", nil), 401, "authentication_required")
+			do(terminalToken, lrBody(t, "dry-run", nil), 403, "authorization_denied")
+			do(lrOperatorTok, lrBody(t, "dry-run", func(m map[string]any) { delete(m, "reason") }), 400, "reason_required")
+			do(planner, lrBody(t, "apply", nil), 403, "authorization_denied")
+			do(live, lrBody(t, "dry-run", func(m map[string]any) { m["product"] = "other" }), 403, "authorization_denied")
+			// Validation.
+			do(live, lrBody(t, "plan", nil), 400, "invalid_request")
+			do(live, lrBody(t, "dry-run", func(m map[string]any) { m["deploy"] = true }), 400, "invalid_request")
+			do(live, lrBody(t, "dry-run", func(m map[string]any) { m["env"] = map[string]any{"X": "1"} }), 400, "invalid_request")
+			do(live, lrBody(t, "dry-run", func(m map[string]any) { delete(m, "instance") }), 400, "invalid_request")
+			if h.simWrites() != 0 {
+				t.Fatal("refused requests wrote to Dokploy")
+			}
+
+			// A dry-run (plan grant suffices) lists key names and writes nothing.
+			r := do(planner, lrBody(t, "dry-run", nil), 202, "")
+			res := r.body["result"].(map[string]any)
+			delta := res["runtime_environment"].(map[string]any)
+			if diff := cmp.Diff([]any{"FOO", "SMTP_PASSWORD", "WORKERS"}, delta["changed_keys"]); diff != "" {
+				t.Errorf("changed keys (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]any{"target_id": h.appID, "target_type": "application"}, r.body["records"]); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if res["mode"] != "dry-run" || res["apply"].(map[string]any)["applied"] != false {
+				t.Errorf("dry-run result: %s", r.raw)
+			}
+			if h.simWrites() != 0 || h.env() != lrInitialEnv {
+				t.Fatalf("the dry-run wrote to Dokploy: %d POSTs", h.simWrites())
+			}
+
+			// Apply with an Idempotency-Key; unrelated live keys survive.
+			applyBody := lrBody(t, "apply", nil)
+			first := do(live, applyBody, 202, "", "Idempotency-Key", "lr-1")
+			verification := first.body["result"].(map[string]any)["apply"].(map[string]any)["verification"].(map[string]any)
+			if verification["status"] != "passed" || verification["verified_key_count"] != float64(3) {
+				t.Errorf("verification: %s", first.raw)
+			}
+			want := lrInitialEnv[:strings.Index(lrInitialEnv, "FOO=")] + "FOO=" + lrRuntime + "\nSMTP_PASSWORD=" + lrSecret + "\nWORKERS=2"
+			if diff := cmp.Diff(want, h.env()); diff != "" {
+				t.Errorf("live env (-want +got):\n%s", diff)
+			}
+			writes := h.simWrites()
+			again := do(live, applyBody, 202, "", "Idempotency-Key", "lr-1")
+			if again.body["replayed"] != true || again.body["original_trace_id"] != first.body["trace_id"] || h.simWrites() != writes {
+				t.Errorf("replay: %s (%d POSTs since)", again.raw, h.simWrites()-writes)
+			}
+			do(live, lrBody(t, "apply", func(m map[string]any) { m["reason"] = "other" }), 409, "idempotency_key_reused", "Idempotency-Key", "lr-1")
+			// Owner agents apply with a reason.
+			r = do(lrOperatorTok, applyBody, 202, "")
+			if r.body["result"].(map[string]any)["apply"].(map[string]any)["env_updated"] != false {
+				t.Errorf("a second apply rewrote an env in sync: %s", r.raw)
+			}
+
+			// Refusals.
+			r = do(live, lrBody(t, "apply", func(m map[string]any) { m["deploy"] = true; m["deploy_timeout_seconds"] = 30 }), 202, "")
+			if dep := r.body["result"].(map[string]any)["deploy"].(map[string]any); dep["triggered"] != true || dep["result"].(map[string]any)["status"] != "pass" {
+				t.Errorf("deploy: %s", r.raw)
+			}
+			if liveEnv, ok := h.sim.LiveEnv(h.appID); !ok || !strings.Contains(liveEnv, "WORKERS=2") {
+				t.Errorf("the deploy did not make the env live: %v", ok)
+			}
+			do(live, lrBody(t, "dry-run", func(m map[string]any) { m["instance"] = "prod" }), 404, "tracked_target_not_found")
+			if err := h.tamper.TamperNextEnvWrite(h.appID, dokploysim.EnvTamper{Drop: []string{"SMTP_PASSWORD", "WORKERS"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := runtimeenv.New(h.store, time.Now, nil).Put(context.Background(), runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+				map[string]any{"WORKERS": 3}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			r = do(live, applyBody, 502, "dokploy_target_verification_failed")
+			if msg := r.body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "missing: SMTP_PASSWORD, WORKERS") {
+				t.Errorf("verification message: %q", msg)
+			}
+			h.sim.FailNextRequests(10)
+			do(live, lrBody(t, "dry-run", nil), 502, "dokploy_target_read_failed")
+
+			for _, v := range []string{lrSecret, lrRuntime, lrSimKey, "keep-me"} {
+				if strings.Contains(all.String(), v) {
+					t.Fatalf("a response carries a value (%q)", v)
+				}
+				if strings.Contains(h.logs.String(), v) {
+					t.Fatalf("a log line carries a value (%q)", v)
+				}
+			}
+			if !strings.Contains(h.logs.String(), "dokploy_target_read_failed") {
+				t.Errorf("the provider failure was not logged: %s", h.logs.String())
+			}
+		})
+	}
+}
+
+// TestLiveRuntimeRouteConfiguration: without Dokploy credentials, or
+// without the master key that opens the managed secrets, the route answers
+// 503 and changes nothing.
+func TestLiveRuntimeRouteConfiguration(t *testing.T) {
+	h := newLiveRuntimeHarness(t, sqltest.SQLiteURL(t), false)
+	live := h.token("acme/web", lrApplyRef)
+	r := h.do("POST", lrPath, live, lrBody(t, "apply", nil))
+	if r.status != 503 || errorCode(r) != "secret_configuration_required" {
+		t.Fatalf("no master key: %d %s", r.status, r.raw)
+	}
+
+	h = newLiveRuntimeHarness(t, sqltest.SQLiteURL(t), true)
+	if _, err := h.store.DB().Exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'DOKPLOY_TOKEN'"); err != nil {
+		t.Fatal(err)
+	}
+	r = h.do("POST", lrPath, h.token("acme/web", lrApplyRef), lrBody(t, "apply", nil))
+	if r.status != 503 || errorCode(r) != "dokploy_credentials_missing" || !strings.Contains(r.raw, "DOKPLOY_TOKEN") {
+		t.Fatalf("no credentials: %d %s", r.status, r.raw)
+	}
+	if h.simWrites() != 0 || h.env() != lrInitialEnv || strings.Contains(r.raw, lrSimKey) {
+		t.Fatal("a refused apply changed the target or leaked the key")
+	}
+}
