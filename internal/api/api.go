@@ -98,8 +98,8 @@ func New(deps Deps) *API {
 	a.registerAuthz()
 	a.registerKeySafety()
 	a.registerProductConfig()
+	a.registerTargetLogs()
 	a.registerProviderTargets()
-	a.registerLiveRuntime()
 	return a
 }
 

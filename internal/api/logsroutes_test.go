@@ -1,0 +1,264 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/launchplane/launchplane/internal/api"
+	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/dokploysim"
+	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/oidctest"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/secrets"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
+	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/store/sqlstore"
+	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
+	"github.com/launchplane/launchplane/internal/targets"
+)
+
+const (
+	logsSimKey   = "dokploy-api-token-LOGS-7f3a-never-echoed"
+	logsWorkflow = "acme/ops/.github/workflows/logs.yml@refs/heads/main"
+	logsPolicy   = testPolicy + `
+[[github_actions]]
+repository = "acme/ops"
+workflow_refs = ["acme/ops/.github/workflows/logs.yml@refs/heads/main"]
+products = ["launchplane"]
+contexts = ["cm"]
+actions = ["target_logs.read"]
+`
+)
+
+type logsHarness struct {
+	*harness
+	sim    *dokploysim.Sim
+	simURL string
+	ring   *crypto.KeyRing
+	appID  string
+}
+
+// newLogsHarness serves the API with a key ring over a store holding a
+// tracked application target for cm/testing on a simulator.
+func newLogsHarness(t *testing.T, url string, withKey bool) *logsHarness {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	policy, err := authz.DecodeTOML([]byte(logsPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authority := authz.NewAuthority(s, time.Now)
+	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
+		t.Fatal(err)
+	}
+	issuer := oidctest.Start(t)
+	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := crypto.NewMasterKeyRing("logs-route-passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sim := dokploysim.New(dokploysim.Config{APIKey: logsSimKey})
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	appID := logsSimApp(t, simSrv.URL, sim)
+
+	deps := api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
+		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}}
+	if withKey {
+		deps.SecretKeys = ring
+	}
+	a := api.New(deps)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &logsHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, simURL: simSrv.URL, ring: ring, appID: appID}
+}
+
+func (h *logsHarness) track(ctxName, instance, id string) {
+	h.t.Helper()
+	ctx := context.Background()
+	const stamp = "2026-08-01T00:00:00Z"
+	if err := h.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: ctxName, Instance: instance,
+			TargetType: record.TargetApplication, TargetName: ctxName + "-web", SourceGitRef: "origin/main", SourceLabel: "test",
+			Env: map[string]string{"SESSION_SECRET": "target-env-value-never-echoed"}, UpdatedAt: stamp}); err != nil {
+			return err
+		}
+		return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: ctxName, Instance: instance,
+			TargetID: id, UpdatedAt: stamp, SourceLabel: "test"})
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *logsHarness) credentials() {
+	h.t.Helper()
+	svc := secrets.New(h.store, h.ring, time.Now, nil)
+	for _, in := range []secrets.PutInput{
+		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-host", BindingKey: targets.KeyDokployHost, Value: crypto.Redacted(h.simURL), Actor: "test"},
+		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-token", BindingKey: targets.KeyDokployToken, Value: logsSimKey, Actor: "test"},
+	} {
+		if _, err := svc.Put(context.Background(), in); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func logsSimApp(t *testing.T, base string, sim *dokploysim.Sim) string {
+	t.Helper()
+	post := func(proc string, in map[string]any, out any) {
+		b, _ := json.Marshal(in)
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/"+proc, bytes.NewReader(b))
+		req.Header.Set("x-api-key", logsSimKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", proc, resp.StatusCode)
+		}
+		if out != nil {
+			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var app struct{ ApplicationID string }
+	post("application.create", map[string]any{"name": "web", "environmentId": sim.DefaultEnvironmentID()}, &app)
+	post("application.saveDockerProvider", map[string]any{"applicationId": app.ApplicationID, "dockerImage": "img:1",
+		"username": nil, "password": nil, "registryUrl": nil}, nil)
+	post("application.deploy", map[string]any{"applicationId": app.ApplicationID}, nil)
+	return app.ApplicationID
+}
+
+func errCode(r response) string {
+	e, _ := r.body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func TestTargetLogsRoute(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newLogsHarness(t, engine.URL(t), true)
+			tok := h.token("acme/ops", logsWorkflow)
+			path := "/v1/contexts/cm/instances/testing/logs"
+			var seen strings.Builder
+			get := func(p, bearer string) response {
+				t.Helper()
+				r := h.do("GET", p, bearer, nil)
+				seen.WriteString(r.raw)
+				return r
+			}
+
+			if r := get(path, tok); r.status != 404 || errCode(r) != "tracked_target_not_found" {
+				t.Errorf("untracked: %d %s", r.status, r.raw)
+			}
+			h.track("cm", "testing", h.appID)
+			if r := get(path, tok); r.status != 503 || errCode(r) != "target_logs_unavailable" || !strings.Contains(r.raw, "DOKPLOY_HOST and DOKPLOY_TOKEN") {
+				t.Errorf("no credentials: %d %s", r.status, r.raw)
+			}
+			h.credentials()
+			if err := h.sim.AppendLog(h.appID, "DB_PASSWORD=hunter2\nAuthorization: Bearer abc.def\nGET /web/health 200"); err != nil {
+				t.Fatal(err)
+			}
+
+			r := get(path+"?lines=3", tok)
+			if r.status != 200 {
+				t.Fatalf("read: %d %s", r.status, r.raw)
+			}
+			var body struct {
+				Status  string `json:"status"`
+				TraceID string `json:"trace_id"`
+				Context string `json:"context"`
+				Target  struct {
+					TargetID string `json:"target_id"`
+				} `json:"target"`
+				Request struct {
+					LineCount int `json:"line_count"`
+				} `json:"request"`
+				Logs struct {
+					LineCount int      `json:"line_count"`
+					Lines     []string `json:"lines"`
+					Redacted  bool     `json:"redacted"`
+				} `json:"logs"`
+			}
+			if err := json.Unmarshal([]byte(r.raw), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Status != "ok" || !strings.HasPrefix(body.TraceID, "launchplane_req_") || body.Context != "cm" || body.Target.TargetID != h.appID ||
+				body.Request.LineCount != 3 || body.Logs.LineCount != 3 || !body.Logs.Redacted {
+				t.Errorf("body: %s", r.raw)
+			}
+			if len(body.Logs.Lines) != 3 || !strings.HasSuffix(body.Logs.Lines[0], "DB_PASSWORD=[redacted]") ||
+				!strings.HasSuffix(body.Logs.Lines[1], "Authorization: Bearer [redacted]") {
+				t.Errorf("lines: %q", body.Logs.Lines)
+			}
+			if r := get(path+"?search=health&since=1h", tok); r.status != 200 || !strings.Contains(r.raw, "GET /web/health 200") || strings.Contains(r.raw, "redacted]\"") {
+				t.Errorf("search: %d %s", r.status, r.raw)
+			}
+			if r := get(path+"?search=nothing", tok); r.status != 200 || !strings.Contains(r.raw, `"lines":[]`) {
+				t.Errorf("search without a match: %d %s", r.status, r.raw)
+			}
+
+			for _, q := range []string{"lines=0", "lines=1001", "lines=ten", "since=yesterday", "search=a%7Cb"} {
+				if r := get(path+"?"+q, tok); r.status != 400 || errCode(r) != "invalid_request" {
+					t.Errorf("?%s: %d %s", q, r.status, r.raw)
+				}
+			}
+			if r := get(path, ""); r.status != 401 {
+				t.Errorf("no token: %d", r.status)
+			}
+			if r := get(path, h.token("acme/web", workflowRef)); r.status != 403 || errCode(r) != "authorization_denied" {
+				t.Errorf("caller without target_logs.read: %d %s", r.status, r.raw)
+			}
+			if r := get("/v1/contexts/opw/instances/testing/logs", tok); r.status != 403 {
+				t.Errorf("context outside the grant: %d %s", r.status, r.raw)
+			}
+			// A tracked target that was never deployed, and a revoked token.
+			h.track("cm", "prod", "no-such-app")
+			if r := get("/v1/contexts/cm/instances/prod/logs", tok); r.status != 503 || errCode(r) != "target_logs_unavailable" ||
+				!strings.Contains(r.raw, "target-inspect") {
+				t.Errorf("unknown target id: %d %s", r.status, r.raw)
+			}
+			h.sim.RevokeKey()
+			if r := get(path, tok); r.status != 503 || !strings.Contains(r.raw, "refused the configured token") {
+				t.Errorf("revoked token: %d %s", r.status, r.raw)
+			}
+
+			for _, leak := range []string{logsSimKey, "hunter2", "abc.def", "target-env-value-never-echoed", h.simURL} {
+				if strings.Contains(seen.String(), leak) {
+					t.Errorf("responses leak %q", leak)
+				}
+			}
+		})
+	}
+}
+
+func TestTargetLogsRouteWithoutKey(t *testing.T) {
+	h := newLogsHarness(t, sqltest.SQLiteURL(t), false)
+	h.track("cm", "testing", h.appID)
+	h.credentials()
+	r := h.do("GET", "/v1/contexts/cm/instances/testing/logs", h.token("acme/ops", logsWorkflow), nil)
+	if r.status != 503 || errCode(r) != "secret_configuration_required" || strings.Contains(r.raw, logsSimKey) {
+		t.Errorf("no key ring: %d %s", r.status, r.raw)
+	}
+}
