@@ -89,18 +89,17 @@ func (a *API) postLiveRuntime(ctx context.Context, in *writeInput) (*acceptedOut
 	if env.Mode == liveruntime.ModeDryRun {
 		key = "" // dry-runs are never stored
 	}
+	if a.deps.Store == nil {
+		return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Live-target runtime sync requires the SQL store.")
+	}
 	var fingerprint string
 	if key != "" {
-		// Replay lookup comes before the storage check, as on every route.
 		if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
 			return nil, err
 		}
 		if out, err := findReplay(ctx, a.deps.Store, liveTargetRuntimePath, id, key, fingerprint); err != nil || out != nil {
 			return out, a.failOrNil(ctx, err)
 		}
-	}
-	if a.deps.Store == nil {
-		return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Live-target runtime sync requires the SQL store.")
 	}
 	svc := liveruntime.New(liveruntime.Wire(a.deps.Store, a.deps.SecretKeys, a.deps.Now, dokploy.Config{}))
 	res, err := svc.Run(ctx, liveruntime.Request{Context: env.Context, Instance: env.Instance, Mode: env.Mode,
