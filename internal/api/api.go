@@ -98,8 +98,9 @@ func New(deps Deps) *API {
 	a.registerAuthz()
 	a.registerKeySafety()
 	a.registerProductConfig()
-	a.registerTargetLogs()
 	a.registerProviderTargets()
+	a.registerTargetLogs()
+	a.registerLiveRuntime()
 	return a
 }
 
