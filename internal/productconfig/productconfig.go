@@ -464,7 +464,7 @@ func (s *Service) compute(ctx context.Context, r store.Reader, n normalized, opt
 			return computed{}, err
 		}
 		for _, t := range targets {
-			res.NextActions = append(res.NextActions, liveTargetAction(n, t, rt.ChangedKeys))
+			res.NextActions = append(res.NextActions, liveTargetAction(t, rt.ChangedKeys))
 		}
 	}
 
@@ -478,11 +478,11 @@ func (s *Service) compute(ctx context.Context, r store.Reader, n normalized, opt
 	return c, nil
 }
 
-func liveTargetAction(n normalized, targetName string, changed []string) NextAction {
+func liveTargetAction(t runtimeenv.TrackedTarget, changed []string) NextAction {
 	endpoint := "/v1/live-target-runtime/apply"
 	return NextAction{
 		Kind:        "live_target_runtime_apply",
-		Target:      map[string]any{"context": n.Context, "instance": n.Instance, "target_type": "dokploy", "target_name": targetName},
+		Target:      map[string]any{"context": t.Context, "instance": t.Instance, "target_type": t.TargetType, "target_name": t.TargetName},
 		ChangedKeys: changed,
 		DryRun:      map[string]any{"method": "POST", "endpoint": endpoint, "mode": ModeDryRun},
 		Apply:       map[string]any{"method": "POST", "endpoint": endpoint, "mode": ModeApply},

@@ -411,9 +411,9 @@ func TestTrackedTargetNextAction(t *testing.T) {
 		var asked []runtimeenv.Route
 		svc := productconfig.New(productconfig.Config{Store: e.s, Ring: testRing(t), KeySafety: e.safety, Now: e.clock.now,
 			PolicyDigest: func(context.Context, store.Reader) (string, error) { return "policy-sha", nil },
-			Tracked: func(_ context.Context, r runtimeenv.Route) ([]string, error) {
+			Tracked: func(_ context.Context, r runtimeenv.Route) ([]runtimeenv.TrackedTarget, error) {
 				asked = append(asked, r)
-				return []string{"cm-testing-app"}, nil
+				return []runtimeenv.TrackedTarget{{Context: "cm", Instance: "testing", TargetType: "application", TargetName: "cm-testing-app"}}, nil
 			}})
 		res, err := svc.Apply(ctx, bundle(t, nil), productconfig.Options{Actor: "t"})
 		if err != nil {
@@ -421,7 +421,7 @@ func TestTrackedTargetNextAction(t *testing.T) {
 		}
 		want := []productconfig.NextAction{{
 			Kind:        "live_target_runtime_apply",
-			Target:      map[string]any{"context": "cm", "instance": "testing", "target_type": "dokploy", "target_name": "cm-testing-app"},
+			Target:      map[string]any{"context": "cm", "instance": "testing", "target_type": "application", "target_name": "cm-testing-app"},
 			ChangedKeys: []string{"KEYCLOAK_URL", "WORKERS"},
 			DryRun:      map[string]any{"method": "POST", "endpoint": "/v1/live-target-runtime/apply", "mode": "dry-run"},
 			Apply:       map[string]any{"method": "POST", "endpoint": "/v1/live-target-runtime/apply", "mode": "apply"},

@@ -59,7 +59,9 @@ func (s *Service) DeleteRecord(ctx context.Context, route Route, opts DeleteOpti
 		if err != nil {
 			return fail(fmt.Errorf("read tracked targets: %w", err))
 		}
-		targets = append(targets, found...)
+		for _, t := range found {
+			targets = append(targets, t.String())
+		}
 	}
 	actor := strings.TrimSpace(opts.Actor)
 	if actor == "" {

@@ -25,10 +25,22 @@ import (
 // after it was read.
 var ErrRefused = errors.New("refused")
 
-// TrackedTargets names the tracked provider targets whose environment a
+// TrackedTarget is a tracked provider target a runtime record feeds.
+type TrackedTarget struct {
+	Context    string
+	Instance   string
+	TargetType string
+	TargetName string
+}
+
+// String names the target's route, context/instance.
+func (t TrackedTarget) String() string { return t.Context + "/" + t.Instance }
+
+// TrackedTargets lists the tracked provider targets whose environment a
 // route's record feeds. Deleting such a record needs explicit consent. The
-// Dokploy target authority fills this seam; nil means no target is tracked.
-type TrackedTargets func(ctx context.Context, route Route) ([]string, error)
+// target authority (internal/targets) fills this seam; nil means no target
+// is tracked.
+type TrackedTargets func(ctx context.Context, route Route) ([]TrackedTarget, error)
 
 // Overlay returns the managed-secret values for a context and instance,
 // keyed by binding key. Resolve applies it last, so secrets win.

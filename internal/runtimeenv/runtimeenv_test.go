@@ -228,11 +228,11 @@ func TestDeleteRecordCASAndTrackedTargets(t *testing.T) {
 			mustPut(t, plain, instanceRoute, map[string]any{"A": "1", "B": "2"})
 
 			var interfere func()
-			tracked := func(context.Context, runtimeenv.Route) ([]string, error) {
+			tracked := func(context.Context, runtimeenv.Route) ([]runtimeenv.TrackedTarget, error) {
 				if interfere != nil {
 					interfere()
 				}
-				return []string{"dokploy:cm-prod"}, nil
+				return []runtimeenv.TrackedTarget{{Context: "cm", Instance: "prod", TargetType: "compose", TargetName: "cm-prod"}}, nil
 			}
 			svc := runtimeenv.New(s, c.now, tracked)
 

@@ -98,15 +98,19 @@ func TargetEnv(r store.Reader) runtimeenv.TargetEnv {
 // a runtime-environment route feeds. A global record feeds every target, a
 // context record its context's targets, an instance record its own.
 func TrackedRoutes(r store.Reader) runtimeenv.TrackedTargets {
-	return func(ctx context.Context, route runtimeenv.Route) ([]string, error) {
+	return func(ctx context.Context, route runtimeenv.Route) ([]runtimeenv.TrackedTarget, error) {
 		p := store.TargetListParams{Context: route.Context, Instance: route.Instance}
 		list, err := r.DokployTargetList(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("list tracked targets: %w", err)
 		}
-		out := []string{}
+		out := []runtimeenv.TrackedTarget{}
 		for _, t := range list {
-			out = append(out, t.Context+"/"+t.Instance)
+			name := t.TargetName
+			if name == "" {
+				name = t.Instance
+			}
+			out = append(out, runtimeenv.TrackedTarget{Context: t.Context, Instance: t.Instance, TargetType: t.TargetType, TargetName: name})
 		}
 		return out, nil
 	}
