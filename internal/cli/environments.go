@@ -242,7 +242,7 @@ is --actor, else $GITHUB_ACTOR, $USER, $LOGNAME, else "unknown".`,
 	deleteRecord.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be deleted")
 	deleteRecord.Flags().BoolVar(&apply, "apply", false, "delete the record")
 
-	return group("environments", "Non-secret runtime-environment records: put, unset, relabel, list, resolve, delete-record",
+	return group("environments", "Runtime environments: records (put, unset, relabel, list, resolve, delete-record), live targets (show-live-target, apply-live-target) and logs",
 		put, unset, relabel, list, resolve, deleteRecord,
 		a.showLiveTargetCommand(), a.applyLiveTargetCommand(),
 		a.environmentsLogsCommand())

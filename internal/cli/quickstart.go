@@ -66,12 +66,19 @@ func (a *app) quickstartCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "quickstart [--dir .launchplane] [--port 8080]",
-		Short: "Run the Launchplane service locally on SQLite with a development OIDC issuer",
+		Short: "Run the Launchplane service locally on SQLite with a development OIDC issuer and a Dokploy simulator",
 		Long: `Run the Launchplane service on the embedded SQLite database in --dir,
 with a local development OIDC issuer standing in for GitHub Actions and a
 development policy that trusts its example/app workflow. Prints the API URL,
 a ready bearer token and curl commands that post deployment evidence and
 read the lane's inventory back. Ctrl-C stops it; state stays in --dir.
+
+It also starts an in-process Dokploy simulator and seeds a demo product
+(context "demo", testing and prod lanes tracked on the simulator, artifacts
+demo-1 and demo-2, the simulator's credentials as managed dokploy secrets
+under a development master key in --dir/master.key) and prints a
+walkthrough: ship to testing, record a backup gate, promote to prod, roll
+back. The simulator's state is in memory and is re-seeded on every start.
 
 The development issuer is trusted only because quickstart configures it;
 "service serve" trusts GitHub Actions (or LAUNCHPLANE_GITHUB_OIDC_ISSUER)
