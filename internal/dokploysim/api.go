@@ -134,6 +134,15 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if apiErr == nil {
 		var out any
 		out, apiErr = p.handle(in)
+		if d, ok := out.(deferred); ok && apiErr == nil {
+			// A synchronous job: wait without the lock, render with it.
+			s.mu.Unlock()
+			out, apiErr = d(r.Context())
+			s.mu.Lock()
+			if _, ok := out.(abortConn); ok {
+				panic(http.ErrAbortHandler)
+			}
+		}
 		if apiErr == nil {
 			if _, ok := out.(emptyBody); ok {
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -3,6 +3,7 @@ package dokploysim
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -170,4 +171,58 @@ func typeError(err error) *apiError {
 		path = []string{te.Field}
 	}
 	return validationError([]zodIssue{{Code: "invalid_type", Path: path, Message: err.Error()}})
+}
+
+// applicationSaveBuildType sets the build columns. The keys Dokploy
+// declares with .required() must be present but may be null (errata 4);
+// publishDirectory and isStaticSpa may be left out, which keeps them.
+func (s *Sim) applicationSaveBuildType(in input) (any, *apiError) {
+	t, err := s.app(in.str("applicationId"))
+	if err != nil {
+		return nil, err
+	}
+	if e := overlay(t.app, in, "applicationId"); e != nil {
+		return nil, typeError(e)
+	}
+	return true, nil
+}
+
+// applicationDelete removes an application with its domains, deployments,
+// schedules and queued jobs, and returns it as application.one did.
+// Dokploy swallows cleanup errors, so only an unknown id fails.
+func (s *Sim) applicationDelete(in input) (any, *apiError) {
+	t, err := s.app(in.str("applicationId"))
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.applicationOne(in)
+	if err != nil {
+		return nil, err
+	}
+	s.removeTarget(t)
+	return row, nil
+}
+
+// removeTarget forgets an application or compose and everything that
+// references it. Its queued jobs are dropped; a build in progress is
+// abandoned and frees the queue now.
+func (s *Sim) removeTarget(t *target) {
+	id := t.id()
+	delete(s.targets, id)
+	for _, p := range s.projects {
+		for _, e := range p.environments {
+			e.targets = slices.DeleteFunc(e.targets, func(x string) bool { return x == id })
+		}
+	}
+	s.domains = slices.DeleteFunc(s.domains, func(d *domain) bool {
+		return deref(d.ApplicationID) == id || deref(d.ComposeID) == id
+	})
+	s.schedules = slices.DeleteFunc(s.schedules, func(sc *schedule) bool {
+		return deref(sc.ApplicationID) == id || deref(sc.ComposeID) == id
+	})
+	s.queue.pending = slices.DeleteFunc(s.queue.pending, func(j *job) bool { return j.target == t })
+	if r := s.queue.running; r != nil && r.job.target == t {
+		s.queue.running = nil
+		s.queue.freeAt = s.cfg.Now()
+	}
 }

@@ -84,3 +84,19 @@ func (s *Sim) deploymentAllByCompose(in input) (any, *apiError) {
 	}
 	return newestFirst(t), nil
 }
+
+// composeDelete removes a compose like applicationDelete does, dropping
+// its queued jobs. deleteVolumes may be left out (errata 2); the simulator
+// has no volumes, so its value changes nothing.
+func (s *Sim) composeDelete(in input) (any, *apiError) {
+	t, err := s.composeTarget(in.str("composeId"))
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.composeOne(in)
+	if err != nil {
+		return nil, err
+	}
+	s.removeTarget(t)
+	return row, nil
+}

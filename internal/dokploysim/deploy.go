@@ -123,7 +123,7 @@ func (s *Sim) finish(r *runningJob) {
 // goLive makes snap the running workload at time at: fresh containers,
 // whose logs start with their startup lines.
 func (s *Sim) goLive(t *target, snap *snapshot, at time.Time) {
-	t.live, t.liveAt = snap, at
+	t.prevLive, t.live, t.liveAt = t.live, snap, at
 	t.containers = nil
 	if t.app != nil {
 		c := s.newContainer(t, "", t.app.AppName+".1."+s.containerID(t.app.AppName, ""), at)
@@ -159,10 +159,4 @@ func (s *Sim) newDeployment(t *target, title string, description *string, at tim
 }
 
 // newestFirst returns t's deployments sorted by createdAt, newest first.
-func newestFirst(t *target) []*deployment {
-	out := make([]*deployment, 0, len(t.deployments))
-	for i := len(t.deployments) - 1; i >= 0; i-- {
-		out = append(out, t.deployments[i])
-	}
-	return out
-}
+func newestFirst(t *target) []*deployment { return newestFirstRows(t.deployments) }

@@ -108,11 +108,28 @@ func (s *Sim) LoseNextDeploy(id string) error { return s.addFault(id, outcomeLos
 // Restart simulates a Dokploy restart: the in-memory queue is lost
 // (queued and running jobs alike), every deployment row still "running"
 // becomes "cancelled", and a resource whose status was "running" goes back
-// to "idle". Live workloads keep running.
+// to "idle". Live workloads keep running. Schedule runs in flight die with
+// the process: their callers' connections drop, and their rows, like every
+// running schedule row, stay "running" — except those of dokploy-server
+// schedules, which are cancelled (§8).
 func (s *Sim) Restart() {
 	s.lock()
 	defer s.mu.Unlock()
 	s.queue = deployQueue{freeAt: s.cfg.Now()}
+	for _, r := range s.runs {
+		r.aborted = true
+	}
+	s.runs = nil
+	for _, sc := range s.schedules {
+		if sc.ScheduleType != "dokploy-server" {
+			continue
+		}
+		for _, d := range sc.deployments {
+			if d.Status == "running" {
+				d.Status = "cancelled"
+			}
+		}
+	}
 	for _, t := range s.targets {
 		for _, d := range t.deployments {
 			if d.Status == "running" {
@@ -134,6 +151,7 @@ type controlRequest struct {
 	Service  string `json:"service"`
 	Mode     string `json:"mode"`
 	Duration string `json:"duration"`
+	Enabled  bool   `json:"enabled"`
 }
 
 // serveControl serves the test-only surface:
@@ -148,6 +166,9 @@ type controlRequest struct {
 //	POST /__sim/faults/transient-5xx      {"count"}
 //	POST /__sim/faults/revoke-key
 //	POST /__sim/faults/foreign-deploy     {"id","title"} → {"deploymentId"}
+//	POST /__sim/faults/schedule-run-error {"id"} (a schedule id)
+//	POST /__sim/faults/schedule-run-stale {"id"} (a schedule id)
+//	POST /__sim/schedule-legacy           {"enabled"}
 func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/__sim/app/"); ok {
 		s.serveApp(w, r, rest)
@@ -190,6 +211,12 @@ func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.FailNextRequests(req.Count)
 	case "faults/revoke-key":
 		s.RevokeKey()
+	case "faults/schedule-run-error":
+		err = s.FailNextScheduleRun(req.ID)
+	case "faults/schedule-run-stale":
+		err = s.StaleNextScheduleRun(req.ID)
+	case "schedule-legacy":
+		s.SetLegacyScheduleRuns(req.Enabled)
 	case "faults/foreign-deploy":
 		var id string
 		id, err = s.InjectForeignDeploy(req.ID, req.Title)
@@ -199,7 +226,7 @@ func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case errors.Is(err, ErrUnknownTarget):
+	case errors.Is(err, ErrUnknownTarget), errors.Is(err, ErrUnknownSchedule):
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	case errors.Is(err, ErrUnknownHealthMode):

@@ -33,11 +33,18 @@ const (
 	// HealthSlow sleeps a real duration before answering as healthy, so a
 	// client's request timeout fires.
 	HealthSlow HealthMode = "slow"
+	// HealthStaleIdentity answers healthy, but with the identity of the
+	// previous live snapshot for a window of sim-clock time after the
+	// current one went live, as a rolling update's old replica does; then
+	// with the current one. With no previous snapshot (the first deploy)
+	// there is no old replica, so the current identity is served at once.
+	HealthStaleIdentity HealthMode = "stale-identity"
 )
 
 // Defaults for the duration of SetHealthMode when it is zero.
 const (
 	defaultStartingWindow = 30 * time.Second
+	defaultStaleWindow    = 30 * time.Second
 	defaultSlowDelay      = 10 * time.Second
 )
 
@@ -50,17 +57,21 @@ type healthSetting struct {
 var ErrUnknownHealthMode = fmt.Errorf("unknown health mode")
 
 // SetHealthMode sets how id's workload answers its health endpoint. d is
-// the starting window in sim-clock time (HealthStarting, counted from the
-// end of the deploy that made the current snapshot live) or the real
-// delay (HealthSlow); zero means 30s and 10s. Other modes ignore d.
+// the starting or stale window in sim-clock time (HealthStarting,
+// HealthStaleIdentity; counted from the end of the deploy that made the
+// current snapshot live) or the real delay (HealthSlow); zero means 30s,
+// 30s and 10s. Other modes ignore d.
 func (s *Sim) SetHealthMode(id string, mode HealthMode, d time.Duration) error {
 	switch mode {
-	case HealthHealthy, HealthStarting, HealthOKFalse, HealthNonJSON, HealthWrongIdentity, HealthMalformedIdentity, HealthSlow:
+	case HealthHealthy, HealthStarting, HealthOKFalse, HealthNonJSON, HealthWrongIdentity, HealthMalformedIdentity, HealthSlow, HealthStaleIdentity:
 	default:
 		return fmt.Errorf("set health mode %q: %w", mode, ErrUnknownHealthMode)
 	}
 	if d <= 0 && mode == HealthStarting {
 		d = defaultStartingWindow
+	}
+	if d <= 0 && mode == HealthStaleIdentity {
+		d = defaultStaleWindow
 	}
 	if d <= 0 && mode == HealthSlow {
 		d = defaultSlowDelay
@@ -87,13 +98,13 @@ func (s *Sim) serveApp(w http.ResponseWriter, r *http.Request, rest string) {
 	s.lock()
 	t := s.targets[id]
 	var (
-		live    *snapshot
-		liveAt  time.Time
-		setting healthSetting
-		now     = s.cfg.Now()
+		live, prev *snapshot
+		liveAt     time.Time
+		setting    healthSetting
+		now        = s.cfg.Now()
 	)
 	if t != nil {
-		live, liveAt, setting = t.live, t.liveAt, t.health
+		live, prev, liveAt, setting = t.live, t.prevLive, t.liveAt, t.health
 	}
 	s.mu.Unlock()
 
@@ -125,7 +136,11 @@ func (s *Sim) serveApp(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	body := map[string]any{"ok": setting.mode != HealthOKFalse}
-	raw, has := envValue(live.env, runtimeIdentityKey)
+	serving := live
+	if setting.mode == HealthStaleIdentity && prev != nil && now.Before(liveAt.Add(setting.d)) {
+		serving = prev
+	}
+	raw, has := envValue(serving.env, runtimeIdentityKey)
 	switch setting.mode {
 	case HealthWrongIdentity:
 		body["runtime_identity"] = wrongIdentity(raw)

@@ -311,25 +311,38 @@ func (s *Sim) findDeployment(id string) *deployment {
 			}
 		}
 	}
+	for _, sc := range s.schedules {
+		for _, d := range sc.deployments {
+			if d.DeploymentID == id {
+				return d
+			}
+		}
+	}
 	return nil
 }
 
 // deploymentAllByType lists a resource's deployments newest first, each
 // with its rollback relation. An unknown id is an empty list, as the
 // query is a plain filter; the simulator keeps rows only for
-// applications and composes.
+// applications, composes and schedules.
 func (s *Sim) deploymentAllByType(in input) (any, *apiError) {
 	type withRollback struct {
 		*deployment
 		Rollback any `json:"rollback"`
 	}
 	out := []withRollback{}
-	t := s.targets[in.str("id")]
-	typ := in.str("type")
-	if t == nil || (typ == "application") != (t.app != nil) || (typ != "application" && typ != "compose") {
-		return out, nil
+	id, typ := in.str("id"), in.str("type")
+	var rows []*deployment
+	switch t := s.targets[id]; {
+	case typ == "schedule":
+		if sc, _ := s.scheduleOf(id); sc != nil {
+			rows = newestFirstRows(sc.deployments)
+		}
+	case t == nil:
+	case typ == "application" && t.app != nil, typ == "compose" && t.compose != nil:
+		rows = newestFirst(t)
 	}
-	for _, d := range newestFirst(t) {
+	for _, d := range rows {
 		out = append(out, withRollback{deployment: d})
 	}
 	return out, nil

@@ -128,6 +128,9 @@ type target struct {
 	app     *application
 	compose *compose
 	live    *snapshot
+	// prevLive is the snapshot live before live, which a rolling update's
+	// old replica keeps serving for a while (HealthStaleIdentity).
+	prevLive *snapshot
 	// liveAt is when live became live (the finishing deploy's end).
 	liveAt      time.Time
 	deployments []*deployment // insertion (oldest-first) order

@@ -8,6 +8,7 @@ func (s *Sim) routes() map[string]*procedure {
 	appID := field{name: "applicationId", kind: kString, required: true}
 	appIDNonopt := field{name: "applicationId", kind: kString, required: true, nonoptional: true}
 	composeID := field{name: "composeId", kind: kString, required: true}
+	scheduleID := field{name: "scheduleId", kind: kString, required: true, check: minLength(1)}
 	title := field{name: "title", kind: kString}
 	desc := field{name: "description", kind: kString, nullable: true}
 	list := []*procedure{
@@ -89,6 +90,30 @@ func (s *Sim) routes() map[string]*procedure {
 			{name: "enabled", kind: kBool},
 		}, domainFields()...), handle: s.domainUpdate},
 		{name: "domain.delete", mutation: true, fields: []field{{name: "domainId", kind: kString, required: true}}, handle: s.domainDelete},
+		{name: "application.saveBuildType", mutation: true, fields: []field{
+			appIDNonopt,
+			{name: "buildType", kind: kString, required: true, nonoptional: true,
+				check: oneOf("dockerfile", "heroku_buildpacks", "paketo_buildpacks", "nixpacks", "static", "railpack")},
+			{name: "dockerfile", kind: kString, required: true, nullable: true, nonoptional: true},
+			{name: "dockerContextPath", kind: kString, required: true, nullable: true, nonoptional: true},
+			{name: "dockerBuildStage", kind: kString, required: true, nullable: true, nonoptional: true},
+			{name: "herokuVersion", kind: kString, required: true, nullable: true, nonoptional: true},
+			{name: "railpackVersion", kind: kString, required: true, nullable: true, nonoptional: true},
+			{name: "publishDirectory", kind: kString, nullable: true},
+			{name: "isStaticSpa", kind: kBool, nullable: true},
+		}, handle: s.applicationSaveBuildType},
+		{name: "application.delete", mutation: true, fields: []field{appID}, handle: s.applicationDelete},
+		{name: "compose.delete", mutation: true, fields: []field{composeID, {name: "deleteVolumes", kind: kBool}},
+			handle: s.composeDelete},
+		{name: "schedule.list", fields: []field{
+			{name: "id", kind: kString, required: true},
+			{name: "scheduleType", kind: kString, required: true, check: oneOf(scheduleTypes...)},
+		}, handle: s.scheduleList},
+		{name: "schedule.create", mutation: true, fields: scheduleFields(), handle: s.scheduleCreate},
+		{name: "schedule.update", mutation: true, fields: append([]field{scheduleID}, scheduleFields()...),
+			handle: s.scheduleUpdate},
+		{name: "schedule.runManually", mutation: true, fields: []field{scheduleID}, handle: s.scheduleRunManually},
+		{name: "schedule.delete", mutation: true, fields: []field{scheduleID}, handle: s.scheduleDelete},
 	}
 	m := make(map[string]*procedure, len(list))
 	for _, p := range list {

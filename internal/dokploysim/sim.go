@@ -29,6 +29,10 @@ type Config struct {
 	QueueDelay time.Duration
 	// BuildDuration is how long a started deploy stays "running".
 	BuildDuration time.Duration
+	// JobDuration is how long a schedule run takes. schedule.runManually
+	// is synchronous, so the call blocks until the clock has moved this far;
+	// with a hand-advanced clock a test advances it from another goroutine.
+	JobDuration time.Duration
 	// UserID and OrganizationID are reported by user.session and stamped on
 	// projects. Empty values get fixed defaults.
 	UserID         string
@@ -55,9 +59,13 @@ type Sim struct {
 	domains   []*domain // creation order
 	domainSeq int       // uniqueConfigKey serial
 	queue     deployQueue
-	requests  []RequestRecord
-	fail5xx   int
-	revoked   bool
+	schedules []*schedule // creation order
+	runs      []*scheduleRun
+	// legacyRuns answers schedule.runManually as Dokploy ≤0.29 did.
+	legacyRuns bool
+	requests   []RequestRecord
+	fail5xx    int
+	revoked    bool
 }
 
 // New returns a simulator seeded with one project ("default") holding one
@@ -111,7 +119,9 @@ func (s *Sim) record(r *http.Request) {
 // so every observer sees the state as of "now".
 func (s *Sim) lock() {
 	s.mu.Lock()
-	s.advance(s.cfg.Now())
+	now := s.cfg.Now()
+	s.advance(now)
+	s.advanceRuns(now)
 }
 
 // stamp turns t into Dokploy's ISO-8601 millisecond form, nudged forward so
