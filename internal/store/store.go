@@ -138,6 +138,22 @@ type Tx interface {
 	// ProviderTargetCreate stores a row only if the route has none and its
 	// target id is bound to no other route; otherwise ErrConflict.
 	ProviderTargetCreate(ctx context.Context, p record.ProviderTarget) error
+	// LaneReserve takes the lane for r.Holder until r.ExpiresAt. A lane
+	// held by another holder whose reservation has not expired at now is
+	// ErrConflict (the message names the operation and since when).
+	LaneReserve(ctx context.Context, r LaneReservation, now string) error
+	// LaneRelease frees the lane if holder still holds it.
+	LaneRelease(ctx context.Context, context, instance, holder string) error
+}
+
+// LaneReservation is one holder's claim on a lane. Times are RFC 3339 UTC.
+type LaneReservation struct {
+	Context    string
+	Instance   string
+	Holder     string
+	Operation  string
+	AcquiredAt string
+	ExpiresAt  string
 }
 
 // TargetListParams filters tracked-target records; empty fields match all.

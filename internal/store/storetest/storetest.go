@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"RuntimeEnvironments", testRuntimeEnvironments},
 		{"Secrets", testSecrets},
 		{"Targets", testTargets},
+		{"LaneReservations", testLaneReservations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

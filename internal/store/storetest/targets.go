@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,5 +91,40 @@ func testTargets(t *testing.T, s store.Store) {
 	}
 	if rep, err := s.VerifyLedger(ctx); err != nil || !rep.OK() {
 		t.Errorf("ledger after target writes: %+v, %v", rep, err)
+	}
+}
+
+// testLaneReservations: one holder at a time per lane, expiry takeover,
+// release only by the holder.
+func testLaneReservations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := store.LaneReservation{Context: "cm", Instance: "prod", Holder: "h1", Operation: "ship", AcquiredAt: "2026-11-27T09:00:00Z", ExpiresAt: "2026-11-27T09:15:00Z"}
+	reserve := func(r store.LaneReservation, now string) error {
+		return s.Update(ctx, func(tx store.Tx) error { return tx.LaneReserve(ctx, r, now) })
+	}
+	if err := reserve(r, "2026-11-27T09:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	other := r
+	other.Holder, other.Operation = "h2", "promote"
+	if err := reserve(other, "2026-11-27T09:10:00Z"); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "ship holds it") {
+		t.Errorf("second holder: %v, want ErrConflict naming the holder's operation", err)
+	}
+	other.Instance = "testing"
+	if err := reserve(other, "2026-11-27T09:10:00Z"); err != nil {
+		t.Errorf("another lane: %v", err)
+	}
+	other.Instance = "prod"
+	// The wrong holder's release does nothing; after expiry anyone may take it.
+	put(t, s, func(tx store.Tx) error { return tx.LaneRelease(ctx, "cm", "prod", "h2") })
+	if err := reserve(other, "2026-11-27T09:14:59Z"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("released by a non-holder: %v", err)
+	}
+	if err := reserve(other, "2026-11-27T09:15:01Z"); err != nil {
+		t.Errorf("expired reservation not taken over: %v", err)
+	}
+	put(t, s, func(tx store.Tx) error { return tx.LaneRelease(ctx, "cm", "prod", "h2") })
+	if err := reserve(r, "2026-11-27T09:16:00Z"); err != nil {
+		t.Errorf("released lane: %v", err)
 	}
 }
