@@ -220,3 +220,51 @@ func (c *Client) ApplicationLogs(ctx context.Context, id string, tail int, since
 	}
 	return logs, nil
 }
+
+// SaveBuildTypeInput is the input of application.saveBuildType. The five
+// nullable build columns are required keys (errata 4), and PublishDirectory
+// and IsStaticSpa are nullable too, so every key is sent, nil as JSON null:
+// the struct is the whole build configuration, e.g. one copied from a
+// template application.
+type SaveBuildTypeInput struct {
+	ApplicationID string `json:"applicationId"`
+	// BuildType is one of dockerfile, heroku_buildpacks, paketo_buildpacks,
+	// nixpacks, static and railpack; Dokploy rejects anything else with 400.
+	BuildType         string  `json:"buildType"`
+	Dockerfile        *string `json:"dockerfile"`
+	DockerContextPath *string `json:"dockerContextPath"`
+	DockerBuildStage  *string `json:"dockerBuildStage"`
+	HerokuVersion     *string `json:"herokuVersion"`
+	RailpackVersion   *string `json:"railpackVersion"`
+	PublishDirectory  *string `json:"publishDirectory"`
+	IsStaticSpa       *bool   `json:"isStaticSpa"`
+}
+
+// SaveBuildType sets how Dokploy builds the application
+// (application.saveBuildType).
+func (c *Client) SaveBuildType(ctx context.Context, in SaveBuildTypeInput) error {
+	if in.ApplicationID == "" || in.BuildType == "" {
+		return errors.New("save build type: application id and build type are required")
+	}
+	if err := c.mutate(ctx, "application.saveBuildType", in, nil); err != nil {
+		return fmt.Errorf("save build type: %w", err)
+	}
+	return nil
+}
+
+// DeleteApplication deletes an application with its domains, deployments
+// and schedules (application.delete) and returns it as it was. Dokploy
+// swallows cleanup errors, so success says only that the row is gone.
+func (c *Client) DeleteApplication(ctx context.Context, id string) (*Application, error) {
+	if id == "" {
+		return nil, errors.New("delete application: id is empty")
+	}
+	var a Application
+	in := struct {
+		ApplicationID string `json:"applicationId"`
+	}{id}
+	if err := c.mutate(ctx, "application.delete", in, &a); err != nil {
+		return nil, fmt.Errorf("delete application: %w", err)
+	}
+	return &a, nil
+}

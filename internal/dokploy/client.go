@@ -129,21 +129,27 @@ func defaultBackoff(attempt int) time.Duration {
 // query calls a tRPC query procedure: GET with the input in the query string.
 // Queries are idempotent, so transient failures are retried.
 func (c *Client) query(ctx context.Context, proc string, params url.Values, out any) error {
-	return c.call(ctx, http.MethodGet, proc, params, nil, out)
+	return c.call(ctx, http.MethodGet, proc, params, nil, out, c.timeout)
 }
 
 // mutate calls a tRPC mutation procedure: POST with a JSON body. Mutations
 // are never retried: a timed-out deploy has an unknown effect and the caller
 // must confirm it by reading back.
 func (c *Client) mutate(ctx context.Context, proc string, in, out any) error {
+	return c.mutateTimeout(ctx, proc, in, out, c.timeout)
+}
+
+// mutateTimeout is mutate with its own per-attempt timeout, for the one
+// synchronous long-running procedure (schedule.runManually).
+func (c *Client) mutateTimeout(ctx context.Context, proc string, in, out any, timeout time.Duration) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("encode %s input: %w", proc, err)
 	}
-	return c.call(ctx, http.MethodPost, proc, nil, body, out)
+	return c.call(ctx, http.MethodPost, proc, nil, body, out, timeout)
 }
 
-func (c *Client) call(ctx context.Context, method, proc string, params url.Values, body []byte, out any) error {
+func (c *Client) call(ctx context.Context, method, proc string, params url.Values, body []byte, out any, timeout time.Duration) error {
 	path := "/api/" + proc
 	u := *c.base
 	u.Path = c.base.Path + path
@@ -162,7 +168,7 @@ func (c *Client) call(ctx context.Context, method, proc string, params url.Value
 				return fmt.Errorf("call %s %s: %w", method, path, err)
 			}
 		}
-		data, err := c.attempt(ctx, method, u.String(), path, body)
+		data, err := c.attempt(ctx, method, u.String(), path, body, timeout)
 		if err == nil {
 			if out == nil || len(bytes.TrimSpace(data)) == 0 {
 				return nil
@@ -185,8 +191,8 @@ func (c *Client) call(ctx context.Context, method, proc string, params url.Value
 
 // attempt performs one HTTP exchange. Failures that are worth retrying wrap
 // ErrTransient.
-func (c *Client) attempt(ctx context.Context, method, rawURL, path string, body []byte) ([]byte, error) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+func (c *Client) attempt(ctx context.Context, method, rawURL, path string, body []byte, timeout time.Duration) ([]byte, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	var rdr io.Reader

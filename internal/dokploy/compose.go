@@ -87,3 +87,21 @@ func (c *Client) DeployCompose(ctx context.Context, id, title, description strin
 	}
 	return &res, nil
 }
+
+// DeleteCompose deletes a compose (compose.delete), dropping its queued
+// deploys, and returns it as it was. deleteVolumes also removes its Docker
+// volumes.
+func (c *Client) DeleteCompose(ctx context.Context, id string, deleteVolumes bool) (*Compose, error) {
+	if id == "" {
+		return nil, errors.New("delete compose: id is empty")
+	}
+	in := struct {
+		ComposeID     string `json:"composeId"`
+		DeleteVolumes bool   `json:"deleteVolumes"`
+	}{id, deleteVolumes}
+	var cm Compose
+	if err := c.mutate(ctx, "compose.delete", in, &cm); err != nil {
+		return nil, fmt.Errorf("delete compose: %w", err)
+	}
+	return &cm, nil
+}

@@ -54,12 +54,15 @@ const (
 // scheduleRun is a schedule run in flight: schedule.runManually blocks
 // until the sim clock reaches finishAt.
 type scheduleRun struct {
-	sched    *schedule
-	dep      *deployment
-	outcome  runOutcome
-	failMsg  string // the error a failed run reports
-	finishAt time.Time
-	finished bool
+	sched   *schedule
+	dep     *deployment
+	outcome runOutcome
+	failMsg string // the error a failed run reports
+	// startedAt is the row's createdAt, which stamp may have nudged past
+	// the clock; finishedAt is never earlier.
+	startedAt time.Time
+	finishAt  time.Time
+	finished  bool
 	// aborted is set by Restart: the caller's connection is dropped.
 	aborted bool
 }
@@ -258,7 +261,7 @@ func (s *Sim) scheduleRunManually(in input) (any, *apiError) {
 		if d.Status == "running" {
 			d.Status = "error"
 			d.ErrorMessage = ptr(supersededMessage)
-			d.FinishedAt = ptr(formatTime(now))
+			d.FinishedAt = ptr(s.stamp(now))
 			d.logs = append(d.logs, supersededMessage)
 		}
 	}
@@ -283,7 +286,7 @@ func (s *Sim) scheduleRunManually(in input) (any, *apiError) {
 		StartedAt:    ptr(created),
 	}
 	sc.deployments = append(sc.deployments, dep)
-	run := &scheduleRun{sched: sc, dep: dep, finishAt: now.Add(s.cfg.JobDuration)}
+	run := &scheduleRun{sched: sc, dep: dep, startedAt: s.lastStamp, finishAt: now.Add(s.cfg.JobDuration)}
 	if msg := s.containerMissing(sc); msg != "" {
 		run.outcome, run.failMsg = runError, msg
 		dep.logs = append(dep.logs, msg)
@@ -402,7 +405,14 @@ func (s *Sim) finishRun(r *scheduleRun) {
 		dep.Status = "done"
 		dep.logs = append(dep.logs, "Schedule done ✅")
 	}
-	dep.FinishedAt = ptr(formatTime(r.finishAt))
+	dep.FinishedAt = ptr(formatTime(later(r.finishAt, r.startedAt)))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // runResult is runManually's answer for a finished run.
