@@ -77,6 +77,8 @@ written; "plan --input-file" checks the request against stored records and
 		f.StringVar(&req.BackupRecordID, "backup-record-id", "", "stored passing backup gate of the destination lane")
 		_ = cmd.MarkFlagRequired("from-instance")
 		_ = cmd.MarkFlagRequired("backup-record-id")
+	case deploy.KindShip:
+		f.StringVar(&req.BackupRecordID, "backup-record-id", "", "passing backup gate of the destination lane (required when its target demands one)")
 	case deploy.KindRollback:
 		f.StringVar(&req.Reason, "reason", "", "why the lane is rolled back (recorded)")
 		_ = cmd.MarkFlagRequired("reason")
@@ -230,7 +232,7 @@ func (p *progress) event(e deploy.Event) {
 // promotion evidence does.
 func (a *app) promoteRecordCommand() *cobra.Command {
 	var p record.Promotion
-	var artifactID, targetName, targetType, deployMode, deploymentID, deploymentRecordID string
+	var artifactID, targetName, targetType, deployMode, deploymentID, deploymentRecordID, deployStatus string
 	cmd := &cobra.Command{
 		Use:   "record --record-id ID --artifact-id A --context C --from-instance F --to-instance T --target-name N --target-type T --deploy-mode M",
 		Short: "Store promotion evidence for a deploy that ran elsewhere (local rehearsal)",
@@ -243,7 +245,7 @@ func (a *app) promoteRecordCommand() *cobra.Command {
 			if p.BackupRecordID != "" {
 				p.BackupGate.Status = record.StatusPass
 			}
-			p.Deploy = record.DeploymentEvidence{TargetName: targetName, TargetType: targetType, DeployMode: deployMode, DeploymentID: deploymentID, Status: record.StatusPending}
+			p.Deploy = record.DeploymentEvidence{TargetName: targetName, TargetType: targetType, DeployMode: deployMode, DeploymentID: deploymentID, Status: deployStatus}
 			p.SourceHealth = record.HealthcheckEvidence{URLs: []string{}, Status: record.StatusSkipped}
 			p.DestinationHealth, p.RollbackHealth = p.SourceHealth, p.SourceHealth
 			p.PostDeployUpdate = record.PostDeployUpdateEvidence{Status: record.StatusSkipped}
@@ -271,7 +273,8 @@ func (a *app) promoteRecordCommand() *cobra.Command {
 	f.StringVar(&targetType, "target-type", "", "compose or application")
 	f.StringVar(&deployMode, "deploy-mode", "", "how the deploy ran")
 	f.StringVar(&deploymentID, "deployment-id", "", "provider deployment id")
-	f.StringVar(&deploymentRecordID, "deployment-record-id", "", "linked deployment record (refreshes the destination inventory)")
+	f.StringVar(&deploymentRecordID, "deployment-record-id", "", "linked deployment record; with a passing linked deploy the destination inventory and tuple follow")
+	f.StringVar(&deployStatus, "deploy-status", record.StatusPending, "outcome of the deploy: pending, pass, fail or skipped")
 	for _, name := range []string{"record-id", "artifact-id", "context", "from-instance", "to-instance", "target-name", "target-type", "deploy-mode"} {
 		_ = cmd.MarkFlagRequired(name)
 	}

@@ -116,9 +116,6 @@ func TestQuickstartCurlFlow(t *testing.T) {
 // rollback walkthrough line by line: launchplane commands in-process (pipes
 // feed stdout to the next stdin), curl lines through bash.
 func TestQuickstartWalkthrough(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
 	dir := filepath.Join(t.TempDir(), ".launchplane")
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	env := cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(string) string { return "" }, Now: time.Now}
@@ -146,11 +143,8 @@ func TestQuickstartWalkthrough(t *testing.T) {
 			k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 			vars[k] = v
 		case strings.HasPrefix(line, "curl "):
-			cmd := exec.Command("bash", "-c", line)
-			cmd.Env = append(os.Environ(), "TOKEN="+token)
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), `"status":"accepted"`) {
-				t.Fatalf("%s: %v\n%s", line, err, out)
+			if out := curl(t, line, token); !strings.Contains(out, `"status":"accepted"`) {
+				t.Fatalf("%s:\n%s", line, out)
 			}
 			ran++
 		case strings.HasPrefix(line, "go run ./cmd/launchplane "):
@@ -186,17 +180,59 @@ func TestQuickstartWalkthrough(t *testing.T) {
 	<-done
 }
 
-// shellWords splits a command line on spaces, honouring double quotes.
+// curl performs a printed `curl -sS -X M URL -H ... -d '...'` line with
+// net/http (so the test needs no curl binary), $TOKEN expanded.
+func curl(t *testing.T, line, token string) string {
+	t.Helper()
+	args := shellWords(t, strings.ReplaceAll(line, "$TOKEN", token))
+	method, url, body := http.MethodGet, "", ""
+	header := http.Header{}
+	for i := 1; i < len(args); i++ {
+		switch args[i] {
+		case "-sS":
+		case "-X":
+			i++
+			method = args[i]
+		case "-H":
+			i++
+			k, v, _ := strings.Cut(args[i], ":")
+			header.Set(k, strings.TrimSpace(v))
+		case "-d":
+			i++
+			body = args[i]
+		default:
+			url = args[i]
+		}
+	}
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return string(out)
+}
+
+// shellWords splits a command line on spaces, honouring double and single
+// quotes.
 func shellWords(t *testing.T, s string) []string {
 	t.Helper()
 	var words []string
 	var cur strings.Builder
-	quoted, inWord := false, false
+	var quote rune
+	inWord := false
 	for _, r := range s {
 		switch {
-		case r == '"':
-			quoted, inWord = !quoted, true
-		case r == ' ' && !quoted:
+		case quote == 0 && (r == '"' || r == '\''):
+			quote, inWord = r, true
+		case quote != 0 && r == quote:
+			quote = 0
+		case r == ' ' && quote == 0:
 			if inWord {
 				words = append(words, cur.String())
 				cur.Reset()
@@ -207,7 +243,7 @@ func shellWords(t *testing.T, s string) []string {
 			inWord = true
 		}
 	}
-	if quoted {
+	if quote != 0 {
 		t.Fatalf("unbalanced quotes in %q", s)
 	}
 	if inWord {

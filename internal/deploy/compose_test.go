@@ -51,7 +51,7 @@ func TestShipToCompose(t *testing.T) {
 			t.Fatalf("result = %+v", res)
 		}
 		env := dokploy.ParseEnv(mustLive(t, h.sim, created.ComposeID))
-		if env["ODOO_DB_NAME"] != "shop" || env[deploy.EnvImageReference] != "ghcr.io/acme/shop@sha256:11111111" {
+		if env["ODOO_DB_NAME"] != "shop" || env[targets.EnvImageReference] != "ghcr.io/acme/shop@sha256:11111111" {
 			t.Errorf("live compose env = %v", env)
 		}
 		if h.inventoryArtifact("testing") != "art-1" {

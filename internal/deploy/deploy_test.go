@@ -18,6 +18,7 @@ import (
 	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 const simKey = "sim-key-deploy-test-41c9"
@@ -321,10 +322,16 @@ func TestShipWaitsOutStartingHealth(t *testing.T) {
 
 func TestShipRetriesTransientReads(t *testing.T) {
 	eachEngine(t, func(h *harness) {
+		calls := len(h.sim.Requests())
 		h.sim.FailNextRequests(2)
 		res := h.mustExecute(ship("testing", "art-1"))
 		if res.Status != "ok" {
 			t.Fatalf("result = %+v", res)
+		}
+		// The first read failed twice with a 5xx and was sent a third time.
+		reqs := h.sim.Requests()[calls:]
+		if len(reqs) < 3 || reqs[0] != reqs[1] || reqs[1] != reqs[2] || reqs[0].Method != "GET" {
+			t.Errorf("first requests = %+v, want one GET sent three times", reqs[:min(3, len(reqs))])
 		}
 	})
 }
@@ -333,6 +340,7 @@ func TestShipRevokedKeyWritesNothingHalfway(t *testing.T) {
 	eachEngine(t, func(h *harness) {
 		h.mustExecute(ship("testing", "art-1"))
 		before := mustLive(t, h.sim, h.apps["testing"])
+		calls := len(h.sim.Requests())
 		h.sim.RevokeKey()
 		res, err := h.exec.Execute(h.ctx, ship("testing", "art-2"))
 		if !errors.Is(err, deploy.ErrFailed) || !strings.Contains(res.Error, "401") {
@@ -343,6 +351,11 @@ func TestShipRevokedKeyWritesNothingHalfway(t *testing.T) {
 		}
 		if after := mustLive(t, h.sim, h.apps["testing"]); after != before {
 			t.Error("the live target changed")
+		}
+		for _, r := range h.sim.Requests()[calls:] {
+			if r.Method == "POST" {
+				t.Errorf("a write reached Dokploy after the key was revoked: %s", r.Path)
+			}
 		}
 		d := h.deployment(res.DeploymentRecordID)
 		if d.Deploy.Status != record.StatusFail || h.inventoryArtifact("testing") != "art-1" {
@@ -358,7 +371,7 @@ func TestShipRefusals(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			tr.Env = map[string]string{deploy.EnvAddonRepositories: "acme/addons@main"}
+			tr.Env = map[string]string{targets.EnvAddonRepositories: "acme/addons@main"}
 			return tx.DokployTargetPut(h.ctx, tr)
 		})
 		noHealth := ship("testing", "art-1")
@@ -380,7 +393,7 @@ func TestShipRefusals(t *testing.T) {
 		}{
 			{"missing manifest", ship("testing", "art-9"), "artifact manifest art-9 is not stored"},
 			{"untracked lane", other, "no Dokploy target record"},
-			{"mutable addon refs", ship("prod", "art-1"), "mutable addon repository refs"},
+			{"mutable addon refs", ship("prod", "art-1"), "pins addon repositories to mutable refs (addons in ODOO_ADDON_REPOSITORIES)"},
 			{"no health URL", noHealth, "no health URL"},
 		}
 		calls := len(h.sim.Requests())

@@ -12,6 +12,7 @@ import (
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 // ErrRefused marks a precondition that failed before any provider call.
@@ -147,16 +148,28 @@ func (e *Executor) Execute(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := p.result()
 	if req.DryRun {
+		res := p.result()
 		res.Status = "dry_run"
 		return res, nil
+	}
+	// One operation per lane: concurrent executions would interleave their
+	// image and env writes and could take each other's deploy for their own.
+	release, err := targets.ReserveLane(ctx, e.cfg.Store, e.cfg.Now, req.Context, req.Instance, req.Kind+" "+req.ArtifactID,
+		p.deployTimeout+p.healthTimeout+10*time.Minute)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s %s/%s: %w: %w", req.Kind, req.Context, req.Instance, err, ErrRefused)
+	}
+	defer release()
+	// Ids chosen while the lane is held cannot collide with another run's.
+	if err := e.allocate(ctx, p); err != nil {
+		return Result{}, err
 	}
 	client, err := e.cfg.Client(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s %s/%s: %w", req.Kind, req.Context, req.Instance, err)
 	}
-	return e.run(ctx, p, newTarget(client, p.tracked), res)
+	return e.run(ctx, p, newTarget(client, p.tracked), p.result())
 }
 
 // run performs the provider steps and records the attempt.
@@ -170,7 +183,11 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 	}
 
 	e.progress(1, p.image)
-	if err := t.apply(ctx, p.image, p.env); err != nil {
+	if err := t.apply(ctx, p.image, p.env); errors.Is(err, ErrRefused) {
+		// The live target cannot take an artifact deploy: nothing was
+		// written, so this is a refusal, not an attempt.
+		return Result{}, fmt.Errorf("%s %s/%s: %w", p.req.Kind, p.req.Context, p.req.Instance, err)
+	} else if err != nil {
 		return fail("apply image and env to %s %s: %v", t.kind, t.id, err)
 	}
 	before, err := t.deployments(ctx)
@@ -182,11 +199,16 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 		beforeKey = d.DeploymentID
 	}
 	e.progress(2, p.title)
-	if err := t.trigger(ctx, p.title, p.req.NoCache); err != nil {
-		// A trigger whose answer was lost may still have queued the deploy;
-		// the record says so instead of guessing.
-		return fail("trigger deploy (effect unknown if the request timed out): %v", err)
+	triggerErr := t.trigger(ctx, p.title, p.req.NoCache)
+	var apiErr *dokploy.APIError
+	if errors.As(triggerErr, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500 {
+		return fail("trigger deploy: %v", triggerErr)
 	}
+	if triggerErr != nil && !p.req.Wait {
+		return fail("trigger deploy (effect unknown): %v", triggerErr)
+	}
+	// A trigger whose answer was lost (timeout, 5xx) may still have queued
+	// the deploy; the title tells ours apart, so the wait decides.
 	if !p.req.Wait {
 		res.Deploy.Status = record.StatusPending
 		return e.finish(ctx, p, res, started)
@@ -195,6 +217,9 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 	w := e.wait(ctx, t, p.title, beforeKey, p.deployTimeout)
 	res.Deploy.DeploymentID, res.Deploy.Status, res.Deploy.Detail = w.deploymentID, w.status, w.detail
 	if w.status != record.StatusPass {
+		if triggerErr != nil {
+			return fail("trigger deploy (effect unknown): %v; %s", triggerErr, w.detail)
+		}
 		return fail("%s", w.detail)
 	}
 	if p.req.VerifyHealth {
@@ -219,9 +244,7 @@ func (e *Executor) finish(ctx context.Context, p *plan, res Result, started time
 		return err
 	})
 	if err != nil {
-		// The provider state moved but the evidence could not be written:
-		// say so loudly rather than report a clean outcome.
-		return res, fmt.Errorf("record %s evidence %s (the provider deploy already ran): %w", p.req.Kind, p.deploymentID, err)
+		return e.salvage(ctx, p, d, res, err)
 	}
 	switch {
 	case res.Error != "":
@@ -239,22 +262,34 @@ func (e *Executor) finish(ctx context.Context, p *plan, res Result, started time
 // tuple. Only a successful waited execution moves derived state.
 func (e *Executor) record(ctx context.Context, tx store.Tx, p *plan, d record.Deployment, res Result, succeeded bool, finished time.Time) (inv, tuple evidence.Outcome, err error) {
 	skipped := evidence.Outcome{Action: evidence.ActionSkipped, Reason: "the execution did not succeed"}
-	if _, err := tx.DeploymentGet(ctx, d.RecordID); err == nil {
-		return inv, tuple, fmt.Errorf("deployment %s already exists: %w", d.RecordID, store.ErrConflict)
+	// Evidence is append-only: never overwrite a record another writer
+	// stored under the same id.
+	if err := absent(ctx, tx.DeploymentGet, d.RecordID, "deployment"); err != nil {
+		return inv, tuple, err
 	}
 	if p.req.Kind == KindPromote {
 		promo := p.promotion(d, res, finished)
-		if !succeeded {
-			if err := tx.DeploymentPut(ctx, d); err != nil {
-				return inv, tuple, err
-			}
-			return skipped, skipped, tx.PromotionPut(ctx, promo)
+		if err := absent(ctx, tx.PromotionGet, promo.RecordID, "promotion"); err != nil {
+			return inv, tuple, err
 		}
 		if err := tx.DeploymentPut(ctx, d); err != nil {
 			return inv, tuple, err
 		}
+		if !succeeded {
+			return skipped, skipped, tx.PromotionPut(ctx, promo)
+		}
 		out, err := e.evidence.IngestPromotionTx(ctx, tx, promo)
-		return out.Inventory, out.ReleaseTuple, err
+		if err != nil || out.Inventory.Action != evidence.ActionUpdated || out.ReleaseTuple.Action == evidence.ActionMinted {
+			return out.Inventory, out.ReleaseTuple, err
+		}
+		// The source lane moved on during the deploy: the destination still
+		// gets exactly the tuple that was checked before deploying.
+		t, err := record.PromotedTuple(*p.sourceTuple, p.req.Instance, promo.RecordID, d.RecordID, record.FormatTime(finished))
+		if err != nil {
+			return inv, tuple, err
+		}
+		return out.Inventory, evidence.Outcome{Action: evidence.ActionMinted, RecordID: t.TupleID,
+			Reason: "minted from the source tuple checked before the deploy"}, tx.ReleaseTuplePut(ctx, t)
 	}
 	if !succeeded {
 		if p.req.Kind == KindRollback {
@@ -298,4 +333,44 @@ func identityJSON(id record.RuntimeIdentity) (string, error) {
 // refusedf builds a refusal error.
 func refusedf(format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, ErrRefused)...)
+}
+
+// absent fails when get finds id: evidence is never overwritten.
+func absent[T any](ctx context.Context, get func(context.Context, string) (T, error), id, noun string) error {
+	_, err := get(ctx, id)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s %s already exists: %w", noun, id, store.ErrConflict)
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	}
+	return err
+}
+
+// salvage runs when the evidence transaction failed after the provider was
+// called: it records the attempt alone — the deployment record under a
+// free id, with no derived state — so the attempt is not lost, and returns
+// the result with the failure.
+func (e *Executor) salvage(ctx context.Context, p *plan, d record.Deployment, res Result, cause error) (Result, error) {
+	res.Status = "failed"
+	res.Inventory = evidence.Outcome{Action: evidence.ActionSkipped, Reason: "the evidence transaction failed"}
+	res.ReleaseTuple = res.Inventory
+	res.Error = fmt.Sprintf("record %s evidence (the provider deploy already ran): %v", p.req.Kind, cause)
+	err := e.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		id, err := freeID(ctx, d.RecordID, func(ctx context.Context, id string) error {
+			_, err := tx.DeploymentGet(ctx, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		d.RecordID = id
+		return tx.DeploymentPut(ctx, d)
+	})
+	if err != nil {
+		res.Error += fmt.Sprintf("; recording the attempt alone also failed: %v", err)
+	} else {
+		res.DeploymentRecordID = d.RecordID
+	}
+	return res, fmt.Errorf("%s %s/%s: %s: %w", p.req.Kind, p.req.Context, p.req.Instance, res.Error, ErrFailed)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
 // Runtime identity verdicts.
@@ -22,7 +23,7 @@ const (
 )
 
 // identityKeys are the body keys a runtime may report its identity under.
-var identityKeys = []string{"runtime_identity", "launchplane_runtime_identity", "launchplaneRuntimeIdentity", EnvRuntimeIdentity}
+var identityKeys = []string{"runtime_identity", "launchplane_runtime_identity", "launchplaneRuntimeIdentity", targets.EnvRuntimeIdentity}
 
 // HealthOutcome is what the health verification found.
 type HealthOutcome struct {

@@ -29,6 +29,7 @@ type plan struct {
 	deployTimeout time.Duration
 	healthTimeout time.Duration
 	gate          *record.BackupGate
+	sourceTuple   *record.ReleaseTuple // promotions: the tuple checked at preflight
 	current       *record.Inventory // the destination lane before execution
 }
 
@@ -55,8 +56,9 @@ func (e *Executor) preflight(ctx context.Context, req Request) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bad := mutableAddonRefs(tr.Target.Env); len(bad) > 0 {
-		return nil, refusedf("target %s/%s carries mutable addon repository refs (%s); pin exact commits first", req.Context, req.Instance, strings.Join(bad, ", "))
+	if repos := targets.MutableAddonRepos(tr.Target.Env[targets.EnvAddonRepositories]); len(repos) > 0 {
+		return nil, refusedf("target %s/%s pins addon repositories to mutable refs (%s in %s); pin exact commits first",
+			req.Context, req.Instance, strings.Join(repos, ", "), targets.EnvAddonRepositories)
 	}
 	p := &plan{req: req, manifest: m, tracked: tr, image: m.Image.Repository + "@" + m.Image.Digest}
 	if cur, err := r.InventoryGet(ctx, req.Context, req.Instance); err == nil {
@@ -66,8 +68,20 @@ func (e *Executor) preflight(ctx context.Context, req Request) (*plan, error) {
 	}
 	switch req.Kind {
 	case KindPromote:
-		if err := e.checkPromotion(ctx, p); err != nil {
+		if err := e.checkGate(ctx, p); err != nil {
 			return nil, err
+		}
+		if err := e.checkSourceTuple(ctx, p); err != nil {
+			return nil, err
+		}
+	case KindShip:
+		if gated(tr.Target, req.Instance) && req.BackupRecordID == "" {
+			return nil, refusedf("target %s/%s requires a backup gate for every deploy; pass backup_record_id of a passing gate for this lane", req.Context, req.Instance)
+		}
+		if req.BackupRecordID != "" {
+			if err := e.checkGate(ctx, p); err != nil {
+				return nil, err
+			}
 		}
 	case KindRollback:
 		if err := e.checkRollback(ctx, p); err != nil {
@@ -83,9 +97,13 @@ func (e *Executor) preflight(ctx context.Context, req Request) (*plan, error) {
 	return p, nil
 }
 
-// checkPromotion requires a stored passing backup gate for the destination
-// and a source-lane tuple for exactly this artifact.
-func (e *Executor) checkPromotion(ctx context.Context, p *plan) error {
+// gated reports whether a target demands a backup gate for deploys to lane.
+func gated(t record.DokployTarget, lane string) bool {
+	return (lane == record.LaneProd && t.RequireProdGate) || (lane == record.LaneTesting && t.RequireTestGate)
+}
+
+// checkGate requires a stored passing backup gate for the destination lane.
+func (e *Executor) checkGate(ctx context.Context, p *plan) error {
 	req := p.req
 	gate, err := e.cfg.Store.BackupGateGet(ctx, req.BackupRecordID)
 	switch {
@@ -99,6 +117,13 @@ func (e *Executor) checkPromotion(ctx context.Context, p *plan) error {
 		return refusedf("backup gate %s has status %q; promotion needs a passing gate", gate.RecordID, gate.Status)
 	}
 	p.gate = &gate
+	return nil
+}
+
+// checkSourceTuple requires the source lane's current tuple to be for
+// exactly this artifact; the destination tuple is minted from it.
+func (e *Executor) checkSourceTuple(ctx context.Context, p *plan) error {
+	req := p.req
 	tuple, err := e.cfg.Store.ReleaseTupleGet(ctx, req.Context, req.FromInstance)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -108,6 +133,7 @@ func (e *Executor) checkPromotion(ctx context.Context, p *plan) error {
 	case tuple.ArtifactID != req.ArtifactID:
 		return refusedf("the %s/%s release tuple is for artifact %s, not %s; promote what the source lane runs", req.Context, req.FromInstance, tuple.ArtifactID, req.ArtifactID)
 	}
+	p.sourceTuple = &tuple
 	return nil
 }
 
@@ -169,23 +195,28 @@ func seconds(request int, target *int, fallback int) time.Duration {
 }
 
 // allocate picks record ids and builds the identity and env breadcrumb.
+// Ids follow upstream's <kind>-<UTC second>-<route> form, with -2, -3, ...
+// when that id is taken; execute allocates again while it holds the lane,
+// so two executions of one lane can never share an id (or a deploy title).
 func (e *Executor) allocate(ctx context.Context, p *plan) error {
 	now := e.cfg.Now()
 	stamp := now.UTC().Format("20060102T150405Z")
-	base := "deployment-" + stamp + "-" + p.req.Context + "-" + p.req.Instance
-	p.deploymentID = base
-	for n := 2; ; n++ {
-		_, err := e.cfg.Store.DeploymentGet(ctx, p.deploymentID)
-		if errors.Is(err, store.ErrNotFound) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("allocate deployment id: %w", err)
-		}
-		p.deploymentID = fmt.Sprintf("%s-%d", base, n)
+	var err error
+	p.deploymentID, err = freeID(ctx, "deployment-"+stamp+"-"+p.req.Context+"-"+p.req.Instance, func(ctx context.Context, id string) error {
+		_, err := e.cfg.Store.DeploymentGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if p.req.Kind == KindPromote {
-		p.promotionID = "promotion-" + stamp + "-" + p.req.Context + "-" + p.req.FromInstance + "-to-" + p.req.Instance
+		p.promotionID, err = freeID(ctx, "promotion-"+stamp+"-"+p.req.Context+"-"+p.req.FromInstance+"-to-"+p.req.Instance, func(ctx context.Context, id string) error {
+			_, err := e.cfg.Store.PromotionGet(ctx, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	p.title = "Launchplane " + p.req.Kind + " " + p.deploymentID
 	ref := p.req.SourceGitRef
@@ -203,10 +234,26 @@ func (e *Executor) allocate(ctx context.Context, p *plan) error {
 		return err
 	}
 	p.env = map[string]string{
-		EnvImageReference: p.image, EnvRuntimeIdentity: identity, EnvDeploymentRecordID: p.deploymentID,
-		EnvArtifactID: p.req.ArtifactID, EnvSourceGitRef: ref,
+		targets.EnvImageReference: p.image, targets.EnvRuntimeIdentity: identity, targets.EnvDeploymentRecordID: p.deploymentID,
+		targets.EnvArtifactID: p.req.ArtifactID, targets.EnvSourceGitRef: ref,
 	}
 	return nil
+}
+
+// freeID returns base, or base-N for the smallest N ≥ 2 that get reports
+// as not found.
+func freeID(ctx context.Context, base string, get func(context.Context, string) error) (string, error) {
+	id := base
+	for n := 2; ; n++ {
+		err := get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("allocate record id: %w", err)
+		}
+		id = fmt.Sprintf("%s-%d", base, n)
+	}
 }
 
 // result is the plan as reported before execution.

@@ -12,70 +12,39 @@ import (
 	"github.com/launchplane/launchplane/internal/targets"
 )
 
-// Env keys Launchplane owns on a target.
-const (
-	EnvImageReference     = "DOCKER_IMAGE_REFERENCE"
-	EnvRuntimeIdentity    = "LAUNCHPLANE_RUNTIME_IDENTITY_JSON"
-	EnvDeploymentRecordID = "LAUNCHPLANE_DEPLOYMENT_RECORD_ID"
-	EnvArtifactID         = "LAUNCHPLANE_ARTIFACT_ID"
-	EnvSourceGitRef       = "LAUNCHPLANE_SOURCE_GIT_REF"
-	// EnvAddonRepositories lists addon repositories as repo@ref; artifact
-	// execution refuses refs that are not exact commits.
-	EnvAddonRepositories = "ODOO_ADDON_REPOSITORIES"
-)
-
 // target is one tracked Dokploy application or compose stack, seen through
 // the few operations execution needs.
 type target struct {
-	client *dokploy.Client
-	kind   string // record.TargetApplication or record.TargetCompose
-	id     string
+	client  *dokploy.Client
+	tracked targets.Tracked
+	kind    string // record.TargetApplication or record.TargetCompose
+	id      string
 }
 
 func newTarget(c *dokploy.Client, tr targets.Tracked) target {
-	return target{client: c, kind: tr.Target.TargetType, id: tr.TargetID()}
+	return target{client: c, tracked: tr, kind: tr.Target.TargetType, id: tr.TargetID()}
 }
 
-// liveEnv reads the target's current env text.
-func (t target) liveEnv(ctx context.Context) (string, error) {
-	if t.kind == record.TargetApplication {
-		app, err := t.client.Application(ctx, t.id)
-		if err != nil {
-			return "", err
-		}
-		return deref(app.Env), nil
-	}
-	c, err := t.client.Compose(ctx, t.id)
-	if err != nil {
-		return "", err
-	}
-	return deref(c.Env), nil
-}
-
-// apply points the target at image and writes env keys, keeping every
-// other live key and, for applications, the registry credentials and
-// build settings Dokploy would otherwise reset.
+// apply points the target at image and merges set into its env, keeping
+// every other live key and, for applications, the registry credentials and
+// build settings Dokploy would otherwise reset. It first refuses a live
+// target an artifact deploy cannot drive (ErrRefused, nothing written).
 func (t target) apply(ctx context.Context, image string, set map[string]string) error {
-	if t.kind != record.TargetApplication {
-		c, err := t.client.Compose(ctx, t.id)
-		if err != nil {
+	live, err := targets.ReadLive(ctx, t.client, t.tracked)
+	if err != nil {
+		return err
+	}
+	if blockers := live.ExecutionBlockers(); len(blockers) > 0 {
+		return refusedf("the live %s %s is not ready for artifact execution: %s", t.kind, t.id, strings.Join(blockers, "; "))
+	}
+	if live.App != nil {
+		if err := t.client.SaveDockerProvider(ctx, dokploy.SaveDockerProviderInput{
+			ApplicationID: t.id, DockerImage: &image, Username: live.App.Username, Password: live.App.Password, RegistryURL: live.App.RegistryURL,
+		}); err != nil {
 			return err
 		}
-		return t.client.UpdateComposeEnv(ctx, t.id, dokploy.MergeEnv(deref(c.Env), set))
 	}
-	app, err := t.client.Application(ctx, t.id)
-	if err != nil {
-		return err
-	}
-	if err := t.client.SaveDockerProvider(ctx, dokploy.SaveDockerProviderInput{
-		ApplicationID: t.id, DockerImage: &image, Username: app.Username, Password: app.Password, RegistryURL: app.RegistryURL,
-	}); err != nil {
-		return err
-	}
-	env := dokploy.MergeEnv(deref(app.Env), set)
-	return t.client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{
-		ApplicationID: t.id, Env: &env, BuildArgs: app.BuildArgs, BuildSecrets: app.BuildSecrets, CreateEnvFile: app.CreateEnvFile,
-	})
+	return live.WriteEnv(ctx, t.client, dokploy.MergeEnv(live.Env, set))
 }
 
 // deployments lists the target's deployment rows, newest first.
@@ -148,13 +117,14 @@ func latestOurs(ds []dokploy.Deployment, title string) (dokploy.Deployment, bool
 // A queued deploy has no row yet; unknown statuses keep polling.
 func (e *Executor) wait(ctx context.Context, t target, title, beforeKey string, timeout time.Duration) waitOutcome {
 	deadline := e.cfg.Now().Add(timeout)
-	var seen string
+	var seen, lastErr string
 	for {
 		ds, err := t.deployments(ctx)
 		if err != nil {
-			return waitOutcome{deploymentID: seen, status: record.StatusFail, detail: fmt.Sprintf("read deployments: %v", err)}
-		}
-		if d, ok := latestOurs(ds, title); ok && d.DeploymentID != beforeKey {
+			// A failed read says nothing about the deploy: keep polling,
+			// and report the last read error if the deadline passes.
+			lastErr = fmt.Sprintf("; last read error: %v", err)
+		} else if d, ok := latestOurs(ds, title); ok && d.DeploymentID != beforeKey {
 			seen = d.DeploymentID
 			switch d.Status {
 			case dokploy.StatusDone:
@@ -169,30 +139,11 @@ func (e *Executor) wait(ctx context.Context, t target, title, beforeKey string, 
 			if seen == "" {
 				detail += " (the deployment never appeared)"
 			}
+			detail += lastErr
 			return waitOutcome{deploymentID: seen, status: record.StatusFail, detail: detail}
 		}
 		if err := e.cfg.Sleep(ctx, e.cfg.PollInterval); err != nil {
 			return waitOutcome{deploymentID: seen, status: record.StatusFail, detail: "wait interrupted: " + err.Error()}
 		}
 	}
-}
-
-// mutableAddonRefs returns the addon repository entries of env whose ref is
-// not an exact commit.
-func mutableAddonRefs(env map[string]string) []string {
-	var bad []string
-	for _, entry := range strings.FieldsFunc(env[EnvAddonRepositories], func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-		_, ref, ok := strings.Cut(entry, "@")
-		if !ok || !record.IsExactSHA(ref) {
-			bad = append(bad, entry)
-		}
-	}
-	return bad
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -110,8 +110,11 @@ func (r *Request) Validate() error {
 			add("wait must be true for a rollback")
 		}
 	}
-	if r.Kind != KindPromote && (r.FromInstance != "" || r.BackupRecordID != "") {
-		add("from_instance and backup_record_id belong to promotions only")
+	if r.Kind != KindPromote && r.FromInstance != "" {
+		add("from_instance belongs to promotions only")
+	}
+	if r.Kind == KindRollback && r.BackupRecordID != "" {
+		add("backup_record_id belongs to promotions and gated ships")
 	}
 	if r.TimeoutSeconds < 0 || r.HealthTimeoutSeconds < 0 {
 		add("timeouts must be positive seconds (0 means the target's or the default)")
