@@ -30,7 +30,7 @@ type plan struct {
 	healthTimeout time.Duration
 	gate          *record.BackupGate
 	sourceTuple   *record.ReleaseTuple // promotions: the tuple checked at preflight
-	current       *record.Inventory // the destination lane before execution
+	current       *record.Inventory    // the destination lane before execution
 }
 
 // preflight checks every precondition from stored records only: no
