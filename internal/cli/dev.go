@@ -73,10 +73,10 @@ func (a *app) dokploySimCommand() *cobra.Command {
 	var (
 		host, apiKey string
 		port         int
-		queue, build time.Duration
+		queue, build, job time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "dokploy-sim --api-key K [--host 127.0.0.1] [--port 0] [--queue-delay 1s] [--build-duration 3s]",
+		Use:   "dokploy-sim --api-key K [--host 127.0.0.1] [--port 0] [--queue-delay 1s] [--build-duration 3s] [--job-duration 2s]",
 		Short: "Serve a contract-faithful, in-memory Dokploy API simulator for local rehearsal",
 		Long: `Serve the Dokploy API simulator (package internal/dokploysim) on
 http://HOST:PORT: the real /api/<router>.<procedure> paths, the x-api-key
@@ -91,14 +91,14 @@ not echoed), then serves until interrupted.`,
 			if apiKey == "" {
 				return usageError{fmt.Errorf("--api-key is required")}
 			}
-			if queue < 0 || build < 0 {
-				return usageError{fmt.Errorf("--queue-delay and --build-duration must not be negative")}
+			if queue < 0 || build < 0 || job < 0 {
+				return usageError{fmt.Errorf("--queue-delay, --build-duration and --job-duration must not be negative")}
 			}
 			ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 			if err != nil {
 				return fmt.Errorf("listen for dokploy-sim: %w", err)
 			}
-			sim := dokploysim.New(dokploysim.Config{APIKey: apiKey, Now: a.env.Now, QueueDelay: queue, BuildDuration: build})
+			sim := dokploysim.New(dokploysim.Config{APIKey: apiKey, Now: a.env.Now, QueueDelay: queue, BuildDuration: build, JobDuration: job})
 			srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(ln) }()
@@ -122,5 +122,6 @@ not echoed), then serves until interrupted.`,
 	f.IntVar(&port, "port", 0, "listen port (0 picks a free one)")
 	f.DurationVar(&queue, "queue-delay", time.Second, "time a deploy waits in the queue before its row appears")
 	f.DurationVar(&build, "build-duration", 3*time.Second, "time from running to done")
+	f.DurationVar(&job, "job-duration", 2*time.Second, "time a schedule run (schedule.runManually) takes")
 	return cmd
 }
