@@ -102,35 +102,57 @@ func (a *API) postLiveRuntime(ctx context.Context, in *writeInput) (*acceptedOut
 		}
 	}
 	svc := liveruntime.New(liveruntime.Wire(a.deps.Store, a.deps.SecretKeys, a.deps.Now, dokploy.Config{}))
-	res, err := svc.Run(ctx, liveruntime.Request{Context: env.Context, Instance: env.Instance, Mode: env.Mode,
-		Deploy: env.Deploy, NoCache: env.NoCache, TimeoutSeconds: env.DeployTimeoutSeconds})
+	req := liveruntime.Request{Context: env.Context, Instance: env.Instance, Mode: env.Mode,
+		Deploy: env.Deploy, NoCache: env.NoCache, TimeoutSeconds: env.DeployTimeoutSeconds}
+	accepted := func(res liveruntime.Result) Accepted {
+		return Accepted{Status: "accepted", TraceID: TraceID(ctx), Result: res,
+			Records: whitelist(map[string]string{"target_id": res.TrackedTarget.TargetID, "target_type": res.TrackedTarget.TargetType})}
+	}
+	// An apply runs under its lane reservation, and the Idempotency-Key is
+	// checked again once the lane is held and stored before it is freed:
+	// a concurrent duplicate is lane_busy while the first runs and a replay
+	// after, never a second write or deploy. (The provider calls cannot
+	// share a database transaction, so the response is stored after them.)
+	var replayed *acceptedOutput
+	var hooks liveruntime.Hooks
+	if key != "" {
+		hooks.Reserved = func(ctx context.Context) error {
+			out, err := findReplay(ctx, a.deps.Store, liveTargetRuntimePath, id, key, fingerprint)
+			if err == nil && out != nil {
+				replayed, err = out, errReplayedUnderLane
+			}
+			return err
+		}
+		hooks.Done = func(ctx context.Context, res liveruntime.Result) error {
+			rec, err := a.idempotencyRecord(liveTargetRuntimePath, id, key, fingerprint, accepted(res))
+			if err != nil {
+				return err
+			}
+			err = a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) })
+			if errors.Is(err, store.ErrConflict) {
+				// Only a holder that outlived its reservation gets here.
+				out, ferr := findReplay(ctx, a.deps.Store, liveTargetRuntimePath, id, key, fingerprint)
+				if ferr != nil || out != nil {
+					replayed = out
+					return ferr
+				}
+			}
+			return err
+		}
+	}
+	res, err := svc.RunWith(ctx, req, hooks)
+	if replayed != nil && (err == nil || errors.Is(err, errReplayedUnderLane)) {
+		return replayed, nil
+	}
 	if err != nil {
 		return nil, a.liveRuntimeError(ctx, err)
 	}
-	body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Result: res,
-		Records: whitelist(map[string]string{"target_id": res.TrackedTarget.TargetID, "target_type": res.TrackedTarget.TargetType})}
-	if key == "" {
-		return &acceptedOutput{Status: http.StatusAccepted, Body: body}, nil
-	}
-	// The provider call cannot share a database transaction, so the
-	// response is stored after it. A concurrent duplicate that stored first
-	// wins and is replayed; its twin converged on the same env.
-	rec, err := a.idempotencyRecord(liveTargetRuntimePath, id, key, fingerprint, body)
-	if err != nil {
-		return nil, a.fail(ctx, err)
-	}
-	err = a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) })
-	if errors.Is(err, store.ErrConflict) {
-		out, err := findReplay(ctx, a.deps.Store, liveTargetRuntimePath, id, key, fingerprint)
-		if err != nil || out != nil {
-			return out, a.failOrNil(ctx, err)
-		}
-	}
-	if err != nil {
-		return nil, a.fail(ctx, err)
-	}
-	return &acceptedOutput{Status: http.StatusAccepted, Body: body}, nil
+	return &acceptedOutput{Status: http.StatusAccepted, Body: accepted(res)}, nil
 }
+
+// errReplayedUnderLane ends an apply whose Idempotency-Key was stored by
+// the duplicate that held the lane before it.
+var errReplayedUnderLane = errors.New("idempotency key replayed under the lane")
 
 // failOrNil is fail for a non-nil error.
 func (a *API) failOrNil(ctx context.Context, err error) error {
@@ -147,7 +169,7 @@ func liveRuntimeStatus(code string) int {
 	switch code {
 	case liveruntime.CodeTrackedTargetNotFound:
 		return http.StatusNotFound
-	case liveruntime.CodeProviderTargetStale:
+	case liveruntime.CodeProviderTargetStale, liveruntime.CodeLaneBusy:
 		return http.StatusConflict
 	case liveruntime.CodeProductLaneNotFound:
 		return http.StatusForbidden

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +82,9 @@ type lrHarness struct {
 	client *dokploy.Client
 	appID  string
 	logs   *syncBuffer
+	// writeDelay (nanoseconds) holds each application.saveEnvironment
+	// before the simulator serves it.
+	writeDelay *atomic.Int64
 	// setupWrites are the simulator POSTs the harness itself made.
 	setupWrites int
 }
@@ -117,7 +123,13 @@ func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
 
 	sim := dokploysim.New(dokploysim.Config{APIKey: lrSimKey})
 	tamper := dokploysim.NewTamperer(sim)
-	simSrv := httptest.NewServer(tamper)
+	writeDelay := &atomic.Int64{}
+	simSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/application.saveEnvironment") {
+			time.Sleep(time.Duration(writeDelay.Load()))
+		}
+		tamper.ServeHTTP(w, r)
+	}))
 	t.Cleanup(simSrv.Close)
 	client, err := dokploy.New(dokploy.Config{BaseURL: simSrv.URL, APIKey: lrSimKey})
 	if err != nil {
@@ -169,7 +181,7 @@ func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
 	a := api.New(deps)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	h := &lrHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, tamper: tamper, client: client, appID: app.ApplicationID, logs: logs}
+	h := &lrHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, tamper: tamper, client: client, appID: app.ApplicationID, logs: logs, writeDelay: writeDelay}
 	h.setupWrites = h.simWrites()
 	return h
 }
@@ -340,5 +352,54 @@ func TestLiveRuntimeRouteConfiguration(t *testing.T) {
 	}
 	if h.simWrites() != 0 || h.env() != lrInitialEnv || strings.Contains(r.raw, lrSimKey) {
 		t.Fatal("a refused apply changed the target or leaked the key")
+	}
+}
+
+// TestLiveRuntimeConcurrentDuplicates: two applies with one
+// Idempotency-Key at the same time make exactly one env write. The lane
+// is held for the whole sync, so the duplicate is 409 lane_busy (or, if it
+// came after, the replay) — never a second sync of its own. The write is
+// slowed so that, without the lane, both would read the old env and both
+// would write.
+func TestLiveRuntimeConcurrentDuplicates(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newLiveRuntimeHarness(t, engine.URL(t), true)
+			h.writeDelay.Store(int64(300 * time.Millisecond))
+			live := h.token("acme/web", lrApplyRef)
+			body := lrBody(t, "apply", nil)
+			var wg sync.WaitGroup
+			got := make([]response, 2)
+			for i := range got {
+				wg.Go(func() { got[i] = h.do("POST", lrPath, live, body, "Idempotency-Key", "lr-concurrent") })
+			}
+			wg.Wait()
+			if n := h.simWrites(); n != 1 {
+				t.Errorf("%d env writes reached Dokploy, want 1", n)
+			}
+			effects := 0
+			for _, r := range got {
+				switch {
+				case r.status == 202 && r.body["replayed"] == true:
+				case r.status == 202:
+					effects++
+				case r.status == 409 && errorCode(r) == "lane_busy":
+					if strings.Contains(r.raw, lrSimKey) || strings.Contains(r.raw, lrSecret) {
+						t.Errorf("lane_busy carries a value: %s", r.raw)
+					}
+				default:
+					t.Errorf("unexpected answer: %d %s", r.status, r.raw)
+				}
+			}
+			if effects != 1 {
+				t.Errorf("%d first responses, want 1: %s | %s", effects, got[0].raw, got[1].raw)
+			}
+			// The lane is free again and the key replays.
+			h.writeDelay.Store(0)
+			again := h.do("POST", lrPath, live, body, "Idempotency-Key", "lr-concurrent")
+			if again.status != 202 || again.body["replayed"] != true || h.simWrites() != 1 {
+				t.Errorf("replay after the race: %d %s", again.status, again.raw)
+			}
+		})
 	}
 }

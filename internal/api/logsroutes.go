@@ -51,6 +51,9 @@ func (a *API) registerTargetLogs() {
 		if err := a.authorize(ctx, http.MethodGet, "target_logs.read", "launchplane", in.Context); err != nil {
 			return nil, err
 		}
+		if a.deps.Store == nil {
+			return nil, newError(ctx, http.StatusServiceUnavailable, CodeDatabaseRequired, "Tracked target logs require the SQL store.")
+		}
 		lines, err := targetlogs.ParseLines(in.Lines)
 		if err != nil {
 			return nil, invalid(ctx, "%s.", optionRule(err))

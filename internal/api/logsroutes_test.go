@@ -262,3 +262,39 @@ func TestTargetLogsRouteWithoutKey(t *testing.T) {
 		t.Errorf("no key ring: %d %s", r.status, r.raw)
 	}
 }
+
+// TestTargetLogsRouteWithoutStore: a service started without the SQL store
+// answers 503 database_required (after authorization), not a panic.
+func TestTargetLogsRouteWithoutStore(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlstore.OpenMigrated(ctx, sqltest.SQLiteURL(t), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	policy, err := authz.DecodeTOML([]byte(logsPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authority := authz.NewAuthority(s, time.Now)
+	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
+		t.Fatal(err)
+	}
+	issuer := oidctest.Start(t)
+	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The policy lives in a store; the API itself has none.
+	a := api.New(api.Deps{Authn: authenticator, Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}})
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, issuer: issuer, srv: srv, api: a}
+	path := "/v1/contexts/cm/instances/testing/logs"
+	if r := h.do("GET", path, h.token("acme/ops", logsWorkflow), nil); r.status != http.StatusServiceUnavailable || errCode(r) != "database_required" {
+		t.Fatalf("without a store: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", path, "", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("unauthenticated without a store: %d %s", r.status, r.raw)
+	}
+}

@@ -85,9 +85,18 @@ reads it back and verifies every desired key. Applying needs an active
 runtime key-safety policy whenever something changes, and fails closed with
 runtime_key_safety_failed when it refuses a managed secret for this lane.
 
+Keys only execution writes — DOCKER_IMAGE_REFERENCE and the LAUNCHPLANE_*
+runtime identity keys — are never synced, whichever layer sets them: the
+image a lane runs is the one its deployment records name. They are listed in
+runtime_environment.skipped_execution_keys.
+
+--apply holds the lane reservation from the first read to the end of the
+deploy; while another operation (an apply, a deploy) holds it, the command
+refuses with lane_busy and Dokploy is not called. --dry-run needs no lane.
+
 The same service runs POST /v1/live-target-runtime/apply. Output holds key
 names and counts only, never values. Refusals print their code
-(tracked_target_not_found, runtime_environment_empty,
+(tracked_target_not_found, lane_busy, runtime_environment_empty,
 runtime_environment_unavailable, dokploy_credentials_missing,
 dokploy_target_read_failed, dokploy_target_write_failed,
 runtime_key_safety_unavailable, runtime_key_safety_failed,
@@ -95,9 +104,9 @@ dokploy_target_verification_failed, dokploy_deploy_failed) and exit 1.
 
 --deploy (with --apply) then deploys the target as configured — also when
 the env was already in sync — and waits for that deployment (titled
-"Launchplane live-target-runtime <time>") until --timeout-seconds, else the
-target's deploy_timeout_seconds, else 600 s. --no-cache rebuilds an
-application without the build cache. A deploy that fails or times out is
+"Launchplane live-target-runtime <random hex> <time>") until
+--timeout-seconds, else the target's deploy_timeout_seconds, else 600 s.
+--no-cache rebuilds an application without the build cache. A deploy that fails or times out is
 dokploy_deploy_failed; the env written before it stays written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -182,6 +182,19 @@ func TestLiveTargetCLI(t *testing.T) {
 				t.Errorf("live env (-want +got):\n%s", diff)
 			}
 
+			// A held lane refuses an apply before Dokploy is called; a dry-run still reads.
+			release, err := targets.ReserveLane(ctx, s, time.Now, "cm", "testing", "deploy", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requests := len(sim.Requests())
+			out = run(1, append([]string{"environments", "apply-live-target", "--apply"}, lane...)...)
+			if !strings.Contains(out, "lane_busy") || len(sim.Requests()) != requests {
+				t.Errorf("apply on a held lane (%d Dokploy requests): %s", len(sim.Requests())-requests, out)
+			}
+			run(0, append([]string{"environments", "apply-live-target", "--dry-run"}, lane...)...)
+			release()
+
 			// Refusals.
 			out = run(1, "environments", "apply-live-target", "--dry-run", "--context", "cm", "--instance", "prod")
 			if !strings.Contains(out, "tracked_target_not_found") {

@@ -14,15 +14,27 @@ import (
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/store"
+	"github.com/launchplane/launchplane/internal/targets"
 )
 
-// desired resolves the lane's desired env (key → env-text value) and the
-// keys delivered by the managed-secret overlay, which key safety checks.
-func (s *Service) desired(ctx context.Context, req Request) (map[string]string, []string, error) {
+// desiredEnv is what a sync writes: the lane's desired env (key → env-text
+// value), the keys the managed-secret overlay delivers (key safety checks
+// them) and the resolved keys left out because only execution writes them.
+type desiredEnv struct {
+	values     map[string]string
+	secretKeys []string
+	skipped    []string
+}
+
+// desired resolves the lane's desired env. Keys only execution owns
+// (targets.ExecutionOwned) are dropped, whichever layer sets them: a sync
+// that wrote DOCKER_IMAGE_REFERENCE, then deployed, would run an image no
+// deployment record names.
+func (s *Service) desired(ctx context.Context, req Request) (desiredEnv, error) {
 	where := req.Context + "/" + req.Instance
 	res, err := s.cfg.Resolve(ctx, req.Context, req.Instance)
 	if err != nil {
-		return nil, nil, newError(CodeRuntimeEnvironmentUnavailable, "Could not resolve the runtime environment of "+where+".", err)
+		return desiredEnv{}, newError(CodeRuntimeEnvironmentUnavailable, "Could not resolve the runtime environment of "+where+".", err)
 	}
 	keys := res.Keys()
 	var secretKeys []string
@@ -34,10 +46,10 @@ func (s *Service) desired(ctx context.Context, req Request) (map[string]string, 
 	if s.cfg.ExpectedKeys != nil {
 		exp, err := s.cfg.ExpectedKeys(ctx, req.Context, req.Instance)
 		if errors.Is(err, ErrProductLaneNotFound) {
-			return nil, nil, newError(CodeProductLaneNotFound, "The product profile does not own "+where+".", err)
+			return desiredEnv{}, newError(CodeProductLaneNotFound, "The product profile does not own "+where+".", err)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read expected config: %w", err)
+			return desiredEnv{}, fmt.Errorf("read expected config: %w", err)
 		}
 		var missing []string
 		for _, k := range exp.SecretBindingKeys {
@@ -49,28 +61,42 @@ func (s *Service) desired(ctx context.Context, req Request) (map[string]string, 
 			slices.Sort(missing)
 			e := newError(CodeRuntimeSecretValuesMissing, "Expected managed secrets do not resolve for "+where+": "+strings.Join(missing, ", ")+".", nil)
 			e.MissingKeys = missing
-			return nil, nil, e
+			return desiredEnv{}, e
 		}
 		want := append(slices.Clone(exp.RuntimeKeys), exp.SecretBindingKeys...)
 		keys = slices.DeleteFunc(keys, func(k string) bool { return !slices.Contains(want, k) })
 		secretKeys = slices.DeleteFunc(secretKeys, func(k string) bool { return !slices.Contains(exp.SecretBindingKeys, k) })
 	}
+	skipped := []string{}
+	keys = slices.DeleteFunc(keys, func(k string) bool {
+		if targets.ExecutionOwned(k) {
+			skipped = append(skipped, k)
+			return true
+		}
+		return false
+	})
+	secretKeys = slices.DeleteFunc(secretKeys, targets.ExecutionOwned)
+	slices.Sort(skipped)
 	if len(keys) == 0 {
-		return nil, nil, newError(CodeRuntimeEnvironmentEmpty, "The runtime environment of "+where+" has no keys to sync.", nil)
+		msg := "The runtime environment of " + where + " has no keys to sync."
+		if len(skipped) > 0 {
+			msg = "The runtime environment of " + where + " has no keys to sync besides execution-owned ones (" + strings.Join(skipped, ", ") + "), which only a deploy writes."
+		}
+		return desiredEnv{}, newError(CodeRuntimeEnvironmentEmpty, msg, nil)
 	}
 	out := make(map[string]string, len(keys))
 	for _, k := range keys {
 		v := envText(res.Values[k])
 		if strings.ContainsAny(v, "\r\n") {
 			// Dokploy's env is line-based: such a value cannot round-trip.
-			return nil, nil, newError(CodeRuntimeEnvironmentUnavailable, "The value of "+k+" spans several lines; a Dokploy env line cannot hold it.", nil)
+			return desiredEnv{}, newError(CodeRuntimeEnvironmentUnavailable, "The value of "+k+" spans several lines; a Dokploy env line cannot hold it.", nil)
 		}
 		out[k] = v
 	}
 	if secretKeys == nil {
 		secretKeys = []string{}
 	}
-	return out, secretKeys, nil
+	return desiredEnv{values: out, secretKeys: secretKeys, skipped: skipped}, nil
 }
 
 // envText renders a runtime value the way it reaches a process: strings
@@ -89,7 +115,7 @@ func envText(v any) string {
 
 // delta compares desired with the parsed live env by key.
 func delta(desired, live map[string]string) Delta {
-	d := Delta{DesiredKeyCount: len(desired), LiveKeyCount: len(live), MissingKeys: []string{}, DifferentKeys: []string{}}
+	d := Delta{DesiredKeyCount: len(desired), LiveKeyCount: len(live), MissingKeys: []string{}, DifferentKeys: []string{}, SkippedExecutionKeys: []string{}}
 	for k, v := range desired {
 		lv, ok := live[k]
 		switch {

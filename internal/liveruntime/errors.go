@@ -25,6 +25,9 @@ const (
 	CodeDokployTargetVerificationFailed = "dokploy_target_verification_failed"
 	CodeDeployUnavailable               = "dokploy_deploy_unavailable"
 	CodeDokployDeployFailed             = "dokploy_deploy_failed"
+	// CodeLaneBusy: another operation holds the lane reservation; nothing
+	// was read from or written to Dokploy.
+	CodeLaneBusy = "lane_busy"
 )
 
 // Error is a refusal with its wire code. Message is safe to show any

@@ -7,8 +7,11 @@
 // A dry-run reads the target and reports the delta; an apply merges the
 // desired keys into the live env text (unrelated live keys, comments and
 // blank lines are kept), writes it, reads it back and verifies every
-// desired key, and optionally deploys. Results and errors carry key names
-// and counts only, never values.
+// desired key, and optionally deploys, all under the lane reservation
+// (targets.ReserveLane), so concurrent applies to one lane never
+// interleave. The keys only execution writes (targets.ExecutionOwned: the
+// image reference and the runtime identity) are never synced. Results and
+// errors carry key names and counts only, never values.
 package liveruntime
 
 import (
@@ -18,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/launchplane/launchplane/internal/deploy"
 	"github.com/launchplane/launchplane/internal/dokploy"
 	"github.com/launchplane/launchplane/internal/keysafety"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
@@ -68,8 +72,11 @@ type DeployResult struct {
 // Config builds a Service. Store, Resolve and Dokploy are required.
 type Config struct {
 	// Store is read for the tracked target, the active runtime key-safety
-	// policy and the managed-secret bindings it is evaluated against.
-	Store store.Reader
+	// policy and the managed-secret bindings it is evaluated against, and
+	// holds the lane reservation of an apply.
+	Store store.Store
+	// Now is the clock of lane reservations; nil means time.Now.
+	Now func() time.Time
 	// Resolve returns the lane's runtime environment (records, tracked
 	// target env and managed-secret overlay); see Wire.
 	Resolve func(ctx context.Context, context, instance string) (runtimeenv.Resolution, error)
@@ -90,7 +97,29 @@ type Config struct {
 type Service struct{ cfg Config }
 
 // New returns a Service.
-func New(cfg Config) *Service { return &Service{cfg: cfg} }
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}
+}
+
+// LaneOperation names a live-target runtime apply in lane reservations.
+const LaneOperation = "live-target-runtime apply"
+
+// Hooks run inside an apply's lane reservation. Both are optional.
+type Hooks struct {
+	// Reserved runs once the lane is held, before anything is read from
+	// Dokploy; an error ends the apply and is returned as is. The API
+	// re-checks its idempotency record here, so a duplicate that waited
+	// for the lane replays the first response instead of acting again.
+	Reserved func(ctx context.Context) error
+	// Done runs with a successful apply's result before the lane is
+	// released; its error is returned with the result. The API stores its
+	// idempotency record here, so no duplicate can take the lane between
+	// the effect and the record.
+	Done func(ctx context.Context, res Result) error
+}
 
 // Result is the sync report (service.md §8.1 step 8): key names and
 // counts, never values.
@@ -124,6 +153,10 @@ type Delta struct {
 	// ChangedKeys is the sorted union of MissingKeys and DifferentKeys.
 	ChangedKeys       []string `json:"changed_keys"`
 	UnchangedKeyCount int      `json:"unchanged_key_count"`
+	// SkippedExecutionKeys are resolved keys a sync never writes because
+	// only execution owns them (targets.ExecutionOwned): a synced image
+	// reference would run an image inventory does not record.
+	SkippedExecutionKeys []string `json:"skipped_execution_keys"`
 }
 
 // Key-safety statuses beyond keysafety's pass and fail.
@@ -190,6 +223,13 @@ func (s *Service) Apply(ctx context.Context, req Request) (Result, error) {
 // Run performs req (service.md §8.1 steps 1–8). Refusals are *Error with a
 // wire code; every other error is unexpected.
 func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
+	return s.RunWith(ctx, req, Hooks{})
+}
+
+// RunWith is Run with hooks that run inside an apply's lane reservation
+// (a dry-run reserves nothing and runs no hook). A lane held by another
+// operation refuses with CodeLaneBusy before Dokploy is called.
+func (s *Service) RunWith(ctx context.Context, req Request, h Hooks) (Result, error) {
 	if err := s.validate(&req); err != nil {
 		return Result{}, err
 	}
@@ -209,8 +249,26 @@ func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
 		TrackedTarget: TrackedTarget{TargetID: tr.TargetID(), TargetType: tr.Target.TargetType, TargetName: tr.Target.TargetName},
 		Deploy:        DeployOut{Requested: req.Deploy}}
 
+	// One operation per lane: the read, merge, write, verify and deploy of
+	// an apply must not interleave with another apply's or a deploy's.
+	if apply {
+		release, err := targets.ReserveLane(ctx, s.cfg.Store, s.cfg.Now, req.Context, req.Instance, LaneOperation, s.laneTTL(req, tr))
+		if errors.Is(err, targets.ErrLaneBusy) {
+			return Result{}, newError(CodeLaneBusy, fmt.Sprintf("Another operation holds the lane %s/%s; nothing was changed. Retry once it ends.", req.Context, req.Instance), err)
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		defer release()
+		if h.Reserved != nil {
+			if err := h.Reserved(ctx); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+
 	// 2–3. The desired keys.
-	desired, secretKeys, err := s.desired(ctx, req)
+	desired, err := s.desired(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -220,17 +278,18 @@ func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	lt, err := readTarget(ctx, client, tr)
+	lt, err := targets.ReadLive(ctx, client, tr)
 	if err != nil {
 		return Result{}, newError(CodeDokployTargetReadFailed, "Could not read the live Dokploy target.", err)
 	}
-	live := dokploy.ParseEnv(lt.env)
-	res.RuntimeEnvironment = delta(desired, live)
+	live := dokploy.ParseEnv(lt.Env)
+	res.RuntimeEnvironment = delta(desired.values, live)
+	res.RuntimeEnvironment.SkippedExecutionKeys = desired.skipped
 	changed := len(res.RuntimeEnvironment.ChangedKeys) > 0
 
 	// 5. Key safety.
 	required := apply && (changed || req.Deploy)
-	ks, err := s.keySafety(ctx, req, secretKeys, required, !apply || required)
+	ks, err := s.keySafety(ctx, req, desired.secretKeys, required, !apply || required)
 	if err != nil {
 		return Result{}, err
 	}
@@ -242,7 +301,7 @@ func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
 	// 6. Write and verify.
 	res.Apply = ApplyOut{Applied: true, Verification: &Verification{Status: VerificationSkipped, MissingKeys: []string{}, DifferentKeys: []string{}}}
 	if changed {
-		v, err := s.write(ctx, client, tr, desired)
+		v, err := s.write(ctx, client, tr, desired.values)
 		if err != nil {
 			return Result{}, err
 		}
@@ -263,6 +322,9 @@ func (s *Service) Run(ctx context.Context, req Request) (Result, error) {
 			return Result{}, newError(CodeDokployDeployFailed, msg+".", err)
 		}
 		res.Deploy.Triggered, res.Deploy.Result = true, &out
+	}
+	if h.Done != nil {
+		return res, h.Done(ctx, res)
 	}
 	return res, nil
 }
@@ -305,6 +367,20 @@ func (s *Service) client(ctx context.Context) (*dokploy.Client, error) {
 		return nil, fmt.Errorf("build dokploy client: %w", err)
 	}
 	return c, nil
+}
+
+// laneTTL bounds the lane reservation of an apply: the deploy wait plus
+// five minutes for the reads and writes, or ten minutes without a deploy.
+// A holder that crashes leaves the lane to be taken over after it.
+func (s *Service) laneTTL(req Request, tr targets.Tracked) time.Duration {
+	if !req.Deploy {
+		return 10 * time.Minute
+	}
+	timeout := s.deployTimeout(req, tr)
+	if timeout <= 0 {
+		timeout = deploy.DefaultDeployTimeoutSeconds * time.Second
+	}
+	return timeout + 5*time.Minute
 }
 
 func (s *Service) deployTimeout(req Request, tr targets.Tracked) time.Duration {

@@ -233,9 +233,10 @@ func apply() liveruntime.Request {
 
 var wantDelta = liveruntime.Delta{
 	DesiredKeyCount: 5, LiveKeyCount: 2,
-	MissingKeys:   []string{"DEBUG", "SMTP_PASSWORD", "TARGET_ONLY", "WORKERS"},
-	DifferentKeys: []string{"FOO"},
-	ChangedKeys:   []string{"DEBUG", "FOO", "SMTP_PASSWORD", "TARGET_ONLY", "WORKERS"},
+	MissingKeys:          []string{"DEBUG", "SMTP_PASSWORD", "TARGET_ONLY", "WORKERS"},
+	DifferentKeys:        []string{"FOO"},
+	ChangedKeys:          []string{"DEBUG", "FOO", "SMTP_PASSWORD", "TARGET_ONLY", "WORKERS"},
+	SkippedExecutionKeys: []string{},
 }
 
 // TestDryRun reports the delta by key name and writes nothing.
@@ -590,4 +591,216 @@ func TestDeployWired(t *testing.T) {
 	if again, _ := f.sim.LiveEnv(f.appID); again != live {
 		t.Errorf("a failed deploy changed the live env")
 	}
+}
+
+// TestExecutionOwnedKeysNeverSynced: the image reference and the runtime
+// identity keys are execution's alone. A runtime record that sets them is
+// reported, never written, even by an apply that deploys.
+func TestExecutionOwnedKeysNeverSynced(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		recorded := "ghcr.io/acme/web@sha256:" + strings.Repeat("c", 64)
+		env := initialEnv + targets.EnvImageReference + "=" + recorded + "\n"
+		if err := f.client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{ApplicationID: f.appID, Env: &env}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runtimeenv.New(f.s, clock, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+			map[string]any{"FOO": runtimeValue, targets.EnvImageReference: "ghcr.io/evil/other:latest", targets.EnvArtifactID: "artifact-x",
+				targets.EnvRuntimeIdentity: `{"x":1}`}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		deploys := 0
+		svc := f.service(func(c *liveruntime.Config) {
+			c.Deploy = func(context.Context, targets.Tracked, bool, time.Duration) (liveruntime.DeployResult, error) {
+				deploys++
+				return liveruntime.DeployResult{DeploymentID: "dep-1", Status: "pass"}, nil
+			}
+		})
+		wantSkipped := []string{targets.EnvImageReference, targets.EnvArtifactID, targets.EnvRuntimeIdentity}
+		plan, err := svc.Run(ctx, dry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantSkipped, plan.RuntimeEnvironment.SkippedExecutionKeys); diff != "" {
+			t.Errorf("dry-run skipped keys (-want +got):\n%s", diff)
+		}
+		for _, k := range plan.RuntimeEnvironment.ChangedKeys {
+			if targets.ExecutionOwned(k) {
+				t.Errorf("dry-run plans to change %s", k)
+			}
+		}
+		res, err := svc.Run(ctx, liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantSkipped, res.RuntimeEnvironment.SkippedExecutionKeys); diff != "" {
+			t.Errorf("apply skipped keys (-want +got):\n%s", diff)
+		}
+		if !res.Apply.EnvUpdated || deploys != 1 {
+			t.Fatalf("apply: %+v, %d deploys", res.Apply, deploys)
+		}
+		live := dokploy.ParseEnv(*f.app().Env)
+		if live[targets.EnvImageReference] != recorded {
+			t.Errorf("the sync changed %s to %q", targets.EnvImageReference, live[targets.EnvImageReference])
+		}
+		for _, k := range []string{targets.EnvArtifactID, targets.EnvRuntimeIdentity} {
+			if _, ok := live[k]; ok {
+				t.Errorf("the sync wrote %s", k)
+			}
+		}
+		if live["FOO"] != runtimeValue {
+			t.Errorf("FOO not synced: %q", live["FOO"])
+		}
+
+		// Nothing but execution-owned keys: nothing to sync.
+		f.exec("DELETE FROM launchplane_runtime_environments")
+		f.exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'SMTP_PASSWORD'")
+		if _, err := runtimeenv.New(f.s, clock, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+			map[string]any{targets.EnvSourceGitRef: "main"}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Update(ctx, func(tx store.Tx) error {
+			return tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetType: record.TargetApplication,
+				TargetName: "cm-testing", SourceGitRef: "origin/main", Env: map[string]string{targets.EnvImageReference: "x"},
+				UpdatedAt: record.FormatTime(now), SourceLabel: "test"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Run(ctx, apply())
+		if codeOf(err) != liveruntime.CodeRuntimeEnvironmentEmpty || !strings.Contains(err.Error(), targets.EnvImageReference) {
+			t.Errorf("only execution-owned keys: %v", err)
+		}
+	})
+}
+
+// TestLaneBusy: an apply holds the lane for its whole read, write, verify
+// and deploy; while another operation holds it, an apply is lane_busy
+// without calling Dokploy at all, and a dry-run still reads.
+func TestLaneBusy(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		release, err := targets.ReserveLane(ctx, f.s, clock, "cm", "testing", "deploy", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := f.service(nil)
+		before := len(f.sim.Requests())
+		_, err = svc.Run(ctx, apply())
+		if codeOf(err) != liveruntime.CodeLaneBusy || !errors.Is(err, targets.ErrLaneBusy) {
+			t.Fatalf("apply on a held lane: %v", err)
+		}
+		if n := len(f.sim.Requests()) - before; n != 0 {
+			t.Errorf("a lane_busy apply sent %d requests to Dokploy", n)
+		}
+		if _, err := svc.Run(ctx, dry()); err != nil {
+			t.Errorf("a dry-run needs no lane: %v", err)
+		}
+		release()
+
+		// The apply holds the lane from before its first read until after
+		// its deploy and its Done hook.
+		held := func(step string) {
+			if r, err := targets.ReserveLane(ctx, f.s, clock, "cm", "testing", "probe", time.Minute); !errors.Is(err, targets.ErrLaneBusy) {
+				t.Errorf("lane free during %s: %v", step, err)
+				if r != nil {
+					r()
+				}
+			}
+		}
+		svc = f.service(func(c *liveruntime.Config) {
+			c.Deploy = func(context.Context, targets.Tracked, bool, time.Duration) (liveruntime.DeployResult, error) {
+				held("the deploy")
+				return liveruntime.DeployResult{DeploymentID: "dep-1", Status: "pass"}, nil
+			}
+		})
+		var steps []string
+		before = len(f.sim.Requests())
+		res, err := svc.RunWith(ctx, liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true}, liveruntime.Hooks{
+			Reserved: func(context.Context) error {
+				held("the reserved hook")
+				if len(f.sim.Requests()) != before {
+					t.Error("Dokploy was called before the lane was held")
+				}
+				steps = append(steps, "reserved")
+				return nil
+			},
+			Done: func(_ context.Context, res liveruntime.Result) error {
+				held("the done hook")
+				steps = append(steps, "done:"+res.Deploy.Result.DeploymentID)
+				return nil
+			},
+		})
+		if err != nil || !res.Apply.EnvUpdated {
+			t.Fatalf("apply: %+v %v", res, err)
+		}
+		if diff := cmp.Diff([]string{"reserved", "done:dep-1"}, steps); diff != "" {
+			t.Errorf("hooks (-want +got):\n%s", diff)
+		}
+		r, err := targets.ReserveLane(ctx, f.s, clock, "cm", "testing", "after", time.Minute)
+		if err != nil {
+			t.Fatalf("the apply did not release the lane: %v", err)
+		}
+		r()
+
+		// A failed apply releases the lane too; a Reserved error ends it.
+		stop := errors.New("stop")
+		if _, err := svc.RunWith(ctx, apply(), liveruntime.Hooks{Reserved: func(context.Context) error { return stop }}); !errors.Is(err, stop) {
+			t.Errorf("reserved hook error: %v", err)
+		}
+		if r, err := targets.ReserveLane(ctx, f.s, clock, "cm", "testing", "after", time.Minute); err != nil {
+			t.Errorf("a refused apply kept the lane: %v", err)
+		} else {
+			r()
+		}
+	})
+}
+
+// TestRedeployTitlesUnique: two wired redeploys within one second (the
+// test clock stands still) get different deployment titles, so neither
+// wait can take the other's deployment for its own.
+func TestRedeployTitlesUnique(t *testing.T) {
+	f := newFixture(t, sqltest.SQLiteURL(t))
+	ctx := context.Background()
+	for range 2 {
+		if _, err := f.service(nil).Run(ctx, liveruntime.Request{Context: "cm", Instance: "testing", Mode: "apply", Deploy: true, TimeoutSeconds: 30}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := f.client.Deployments(ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	for _, d := range ds {
+		if !strings.HasPrefix(d.Title, "Launchplane live-target-runtime ") {
+			t.Errorf("deployment title %q", d.Title)
+		}
+		titles[d.Title] = true
+	}
+	if len(ds) != 2 || len(titles) != 2 {
+		t.Errorf("want 2 deployments with distinct titles, got %d with %d titles: %v", len(ds), len(titles), titles)
+	}
+}
+
+// TestShowMutableAddonRefs: show-live-target's addon check is the one
+// execution uses (targets.MutableAddonRepos), so it separates entries the
+// same way: a bare carriage return between two entries cannot hide a
+// floating ref behind a pinned one.
+func TestShowMutableAddonRefs(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		env := "ODOO_ADDON_REPOSITORIES=acme/floating@main\racme/pinned@" + strings.Repeat("d", 40) + "\n"
+		if err := f.client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{ApplicationID: f.appID, Env: &env}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.service(nil).Show(ctx, "cm", "testing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []liveruntime.Blocker{{Code: liveruntime.BlockerMutableAddonRefs,
+			Detail: "ODOO_ADDON_REPOSITORIES pins 1 repositories without an exact git SHA: floating."}}
+		if diff := cmp.Diff(want, got.ArtifactReadiness.Blockers); diff != "" || got.ArtifactReadiness.Ready {
+			t.Errorf("blockers (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -4,19 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/launchplane/launchplane/internal/dokploy"
-	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/targets"
-)
-
-// Env keys the artifact-backed execution path reads on the live target.
-const (
-	EnvDockerImageReference = "DOCKER_IMAGE_REFERENCE"
-	EnvAddonRepositories    = "ODOO_ADDON_REPOSITORIES"
 )
 
 // Readiness blocker codes.
@@ -81,77 +73,47 @@ func (s *Service) Show(ctx context.Context, context, instance string) (LiveTarge
 	if err != nil {
 		return LiveTarget{}, err
 	}
-	lt, err := readTarget(ctx, c, tr)
+	lt, err := targets.ReadLive(ctx, c, tr)
 	if err != nil {
 		return LiveTarget{}, newError(CodeDokployTargetReadFailed, "Could not read the live Dokploy target.", err)
 	}
-	env := dokploy.ParseEnv(lt.env)
+	env := dokploy.ParseEnv(lt.Env)
 	out := LiveTarget{Status: "ok", Context: context, Instance: instance,
 		TrackedTarget: TrackedTarget{TargetID: tr.TargetID(), TargetType: tr.Target.TargetType, TargetName: tr.Target.TargetName},
 		EnvKeys:       sortedKeys(env), EnvKeyCount: len(env)}
 	r := Readiness{Blockers: []Blocker{}}
-	imageRef, hasRef := env[EnvDockerImageReference]
+	imageRef, hasRef := env[targets.EnvImageReference]
 	r.DockerImageReferencePresent = hasRef && strings.TrimSpace(imageRef) != ""
 	switch {
-	case lt.app != nil:
-		out.LiveName, out.SourceType, out.TargetStatus, out.CurrentImage = lt.app.Name, lt.app.SourceType, lt.app.ApplicationStatus, deref(lt.app.DockerImage)
-		if lt.app.SourceType != "docker" {
+	case lt.App != nil:
+		out.LiveName, out.SourceType, out.TargetStatus, out.CurrentImage = lt.App.Name, lt.App.SourceType, lt.App.ApplicationStatus, targets.Deref(lt.App.DockerImage)
+		if lt.App.SourceType != "docker" {
 			r.Blockers = append(r.Blockers, Blocker{Code: BlockerApplicationNotDocker,
-				Detail: fmt.Sprintf("The application builds from a %q source; artifact deploys need the docker provider.", lt.app.SourceType)})
+				Detail: fmt.Sprintf("The application builds from a %q source; artifact deploys need the docker provider.", lt.App.SourceType)})
 		}
 	default:
-		out.LiveName, out.SourceType, out.TargetStatus = lt.compose.Name, lt.compose.SourceType, lt.compose.ComposeStatus
+		out.LiveName, out.SourceType, out.TargetStatus = lt.Compose.Name, lt.Compose.SourceType, lt.Compose.ComposeStatus
 		if r.DockerImageReferencePresent {
 			out.CurrentImage = strings.TrimSpace(imageRef)
 		}
 		if !r.DockerImageReferencePresent {
 			r.Blockers = append(r.Blockers, Blocker{Code: BlockerImageRefMissing,
-				Detail: "The compose env has no " + EnvDockerImageReference + "; artifact deploys set the image through it."})
+				Detail: "The compose env has no " + targets.EnvImageReference + "; artifact deploys set the image through it."})
 		}
 		// Only an inline compose file can be inspected; a git-sourced
 		// one lives in its repository.
-		if lt.compose.SourceType == "raw" && lt.compose.ComposeFile != "" && !strings.Contains(lt.compose.ComposeFile, EnvDockerImageReference) {
+		if lt.Compose.SourceType == "raw" && lt.Compose.ComposeFile != "" && !strings.Contains(lt.Compose.ComposeFile, targets.EnvImageReference) {
 			r.Blockers = append(r.Blockers, Blocker{Code: BlockerComposeIgnoresImage,
-				Detail: "The compose file never reads " + EnvDockerImageReference + ", so an artifact deploy would not change the image."})
+				Detail: "The compose file never reads " + targets.EnvImageReference + ", so an artifact deploy would not change the image."})
 		}
 	}
-	if repos := mutableAddonRepos(env[EnvAddonRepositories]); len(repos) > 0 {
+	if repos := targets.MutableAddonRepos(env[targets.EnvAddonRepositories]); len(repos) > 0 {
 		r.Blockers = append(r.Blockers, Blocker{Code: BlockerMutableAddonRefs,
-			Detail: fmt.Sprintf("%s pins %d repositories without an exact git SHA: %s.", EnvAddonRepositories, len(repos), strings.Join(repos, ", "))})
+			Detail: fmt.Sprintf("%s pins %d repositories without an exact git SHA: %s.", targets.EnvAddonRepositories, len(repos), strings.Join(repos, ", "))})
 	}
 	r.Ready = len(r.Blockers) == 0
 	out.ArtifactReadiness = r
 	return out, nil
-}
-
-// mutableAddonRepos returns the repository names (last path segment, no
-// ".git") of the ODOO_ADDON_REPOSITORIES entries whose ref ("repo@ref") is
-// not an exact commit SHA. Entries are separated by commas, spaces or
-// newlines. Only names are returned: an entry may carry credentials in a
-// URL, and refs are not needed to fix it.
-func mutableAddonRepos(value string) []string {
-	var out []string
-	for _, entry := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
-		repo, ref := entry, ""
-		if i := strings.LastIndex(entry, "@"); i >= 0 && !strings.Contains(entry[i+1:], "/") {
-			repo, ref = entry[:i], entry[i+1:]
-		}
-		if record.IsExactSHA(ref) {
-			continue
-		}
-		name := strings.TrimSuffix(path.Base(strings.TrimRight(repo, "/")), ".git")
-		if i := strings.LastIndexAny(name, "@:"); i >= 0 {
-			name = name[i+1:]
-		}
-		if name == "" || name == "." || name == "/" {
-			name = "(unnamed)"
-		}
-		if !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -174,7 +174,7 @@ func Read(ctx context.Context, p Provider, tr targets.Tracked, o Options) (Resul
 		if err != nil {
 			return Result{}, &ProviderError{Op: "target-inspect", Err: err}
 		}
-		res.Target.AppName, res.Target.ServerID = app.AppName, deref(app.ServerID)
+		res.Target.AppName, res.Target.ServerID = app.AppName, targets.Deref(app.ServerID)
 		raw, err = p.ApplicationLogs(ctx, tr.TargetID(), o.Lines, o.Since, o.Search)
 		if err != nil && !noMatch(err, o) {
 			return Result{}, &ProviderError{Op: "runtime-log-read", Err: err}
@@ -184,7 +184,7 @@ func Read(ctx context.Context, p Provider, tr targets.Tracked, o Options) (Resul
 		if err != nil {
 			return Result{}, &ProviderError{Op: "target-inspect", Err: err}
 		}
-		res.Target.AppName, res.Target.ServerID = cm.AppName, deref(cm.ServerID)
+		res.Target.AppName, res.Target.ServerID = cm.AppName, targets.Deref(cm.ServerID)
 		cs, err := p.ComposeContainers(ctx, cm.AppName)
 		if err != nil {
 			return Result{}, &ProviderError{Op: "container-list", Err: err}
@@ -278,11 +278,4 @@ func splitLines(s string) []string {
 		lines[i] = strings.TrimSuffix(l, "\r")
 	}
 	return lines
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
