@@ -71,8 +71,8 @@ Only a service configured with this issuer (the quickstart) accepts it.`,
 // process is interrupted.
 func (a *app) dokploySimCommand() *cobra.Command {
 	var (
-		host, apiKey string
-		port         int
+		host, apiKey      string
+		port              int
 		queue, build, job time.Duration
 	)
 	cmd := &cobra.Command{
