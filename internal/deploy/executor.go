@@ -224,7 +224,7 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 	}
 	if p.req.VerifyHealth {
 		e.progress(4, fmt.Sprintf("%d URL(s), timeout %s", len(p.healthURLs), p.healthTimeout))
-		res.Health = e.verifyHealth(ctx, p.healthURLs, p.identity, p.healthTimeout)
+		res.Health = e.CheckHealth(ctx, p.healthURLs, &p.identity, p.healthTimeout)
 		if res.Health.Status != record.StatusPass {
 			return fail("%s", res.Health.Detail)
 		}

@@ -44,12 +44,13 @@ type probe struct {
 	detail     string
 }
 
-// verifyHealth polls urls until one answers 2xx with the expected runtime
-// identity, or the timeout passes. URLs are alternates: the first 2xx wins.
-// An identity that is missing, malformed or mismatched keeps polling (a
-// rolling update may still serve the old one) and is the failure reported
-// at the deadline.
-func (e *Executor) verifyHealth(ctx context.Context, urls []string, want record.RuntimeIdentity, timeout time.Duration) HealthOutcome {
+// CheckHealth polls urls until one answers 2xx (and does not report
+// "ok": false) with the expected runtime identity, or the timeout passes.
+// URLs are alternates: the first 2xx wins. An identity that is missing,
+// malformed or mismatched keeps polling (a rolling update may still serve
+// the old one) and is the failure reported at the deadline. With want nil
+// no identity is expected (a lane whose inventory predates identities).
+func (e *Executor) CheckHealth(ctx context.Context, urls []string, want *record.RuntimeIdentity, timeout time.Duration) HealthOutcome {
 	deadline := e.cfg.Now().Add(timeout)
 	out := HealthOutcome{Status: record.StatusFail}
 	for {
@@ -61,7 +62,7 @@ func (e *Executor) verifyHealth(ctx context.Context, urls []string, want record.
 				continue
 			}
 			out.URL, out.Identity, out.MismatchedFields, out.Detail = u, p.identity, p.mismatched, p.detail
-			if p.identity == IdentityMatch {
+			if p.identity == IdentityMatch || p.identity == "" {
 				out.Status, out.Detail = record.StatusPass, ""
 				return out
 			}
@@ -81,7 +82,7 @@ func (e *Executor) verifyHealth(ctx context.Context, urls []string, want record.
 	}
 }
 
-func (e *Executor) probe(ctx context.Context, url string, want record.RuntimeIdentity) probe {
+func (e *Executor) probe(ctx context.Context, url string, want *record.RuntimeIdentity) probe {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.HealthRequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -106,7 +107,10 @@ func (e *Executor) probe(ctx context.Context, url string, want record.RuntimeIde
 	if json.Unmarshal(body, &status) == nil && status.OK != nil && !*status.OK {
 		return probe{detail: fmt.Sprintf("GET %s: the runtime reports ok:false", url)}
 	}
-	verdict, mismatched := compareIdentity(body, want)
+	if want == nil {
+		return probe{ok: true}
+	}
+	verdict, mismatched := compareIdentity(body, *want)
 	p := probe{ok: true, identity: verdict, mismatched: mismatched}
 	if verdict != IdentityMatch {
 		p.detail = fmt.Sprintf("GET %s: runtime identity %s", url, verdict)
