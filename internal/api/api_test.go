@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/oidctest"
 	"github.com/launchplane/launchplane/internal/record/recordtest"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
@@ -63,11 +65,35 @@ actions = ["deployment.read", "deployment.write"]
 `
 
 type harness struct {
-	t      testing.TB
-	store  *sqlstore.Store
-	issuer *oidctest.Issuer
-	srv    *httptest.Server
-	api    *api.API
+	t         testing.TB
+	store     *sqlstore.Store
+	authority *authz.Authority
+	issuer    *oidctest.Issuer
+	srv       *httptest.Server
+	api       *api.API
+}
+
+// harnessOptions say how newHarnessWith builds the service. The zero value
+// is an empty migrated store, no policy, OIDC callers only, an authorizer
+// that reads the policy on every request, and no key ring.
+type harnessOptions struct {
+	// Policy is TOML seeded at bootstrap; "" seeds no policy.
+	Policy string
+	// CacheTTL is the authorizer's policy cache; 0 caches nothing.
+	CacheTTL time.Duration
+	// Static owner-agent tokens; nil disables that class.
+	TerminalAgent, LocalOperator, LocalAdmin *authn.StaticToken
+	// Ring is the API's SecretKeys; nil refuses secret bundles.
+	Ring   *crypto.KeyRing
+	Logger *slog.Logger
+	// NoStore starts the API without its store and evidence service; the
+	// policy still lives in one.
+	NoStore bool
+}
+
+// ownerToken is a static owner-agent token for the subject "owner".
+func ownerToken(token, label string) *authn.StaticToken {
+	return &authn.StaticToken{Token: token, Subject: "owner", TokenLabel: label}
 }
 
 func newHarness(t testing.TB, url string) *harness {
@@ -75,7 +101,18 @@ func newHarness(t testing.TB, url string) *harness {
 	return newHarnessWithPolicy(t, url, testPolicy)
 }
 
+// newHarnessWithPolicy seeds policyTOML behind the service's one-second
+// policy cache, with the terminal agent and the evidence operator.
 func newHarnessWithPolicy(t testing.TB, url, policyTOML string) *harness {
+	t.Helper()
+	return newHarnessWith(t, url, harnessOptions{Policy: policyTOML, CacheTTL: time.Second, // as the service runs
+		TerminalAgent: ownerToken(terminalToken, "read"), LocalOperator: ownerToken(evidenceOperatorToken, "write")})
+}
+
+// newHarnessWith is the one way the tests build the service: a migrated
+// store at url, the seeded policy, an oidctest issuer and the API behind
+// an httptest server, all closed when the test ends.
+func newHarnessWith(t testing.TB, url string, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
@@ -83,30 +120,41 @@ func newHarnessWithPolicy(t testing.TB, url, policyTOML string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(policyTOML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority := authz.NewAuthority(s, time.Now).WithCacheTTL(time.Second) // as the service runs
-	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-		t.Fatal(err)
+	authority := authz.NewAuthority(s, time.Now).WithCacheTTL(o.CacheTTL)
+	if o.Policy != "" {
+		policy, err := authz.DecodeTOML([]byte(o.Policy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{
-		Issuer: issuer.URL(), Audience: audience,
-		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
-		LocalOperator: &authn.StaticToken{Token: evidenceOperatorToken, Subject: "owner", TokenLabel: "write"},
-	})
+	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience,
+		TerminalAgent: o.TerminalAgent, LocalOperator: o.LocalOperator, LocalAdmin: o.LocalAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(api.Deps{
-		Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience},
-	})
+	deps := api.Deps{Authn: authenticator, Authz: api.PolicyAuthorizer{Authority: authority},
+		Runtime: api.Runtime{ServiceAudience: audience}, SecretKeys: o.Ring, Logger: o.Logger}
+	if !o.NoStore {
+		deps.Store, deps.Evidence = s, evidence.New(s, time.Now)
+	}
+	a := api.New(deps)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}
+	return &harness{t: t, store: s, authority: authority, issuer: issuer, srv: srv, api: a}
+}
+
+// newKeyRing is the master key ring for spec (a passphrase or base64 key).
+func newKeyRing(t testing.TB, spec string) *crypto.KeyRing {
+	t.Helper()
+	ring, err := crypto.NewMasterKeyRing(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
 }
 
 func eachEngine(t *testing.T, fn func(t *testing.T, h *harness)) {

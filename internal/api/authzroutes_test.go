@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +15,6 @@ import (
 	"github.com/launchplane/launchplane/internal/api"
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
-	"github.com/launchplane/launchplane/internal/evidence"
-	"github.com/launchplane/launchplane/internal/oidctest"
-	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
 
@@ -50,55 +46,24 @@ contexts = ["launchplane"]
 actions = ["authz_policy_grant.write"]
 `
 
-// authzHarness is a harness whose authorizer caches the policy for an
-// hour, like the service does for a second: every "the next request sees
-// it" assertion then proves the routes drop the authorizer's own cache.
-type authzHarness struct {
-	*harness
-	authority *authz.Authority
-}
-
-// newAuthzHarness is newHarness with the owner-agent tokens configured, a
-// caching authorizer, and ownerPolicy seeded (or, with seed false, no
-// policy at all).
-func newAuthzHarness(t *testing.T, url string, seed bool) *authzHarness {
+// newAuthzHarness is newHarness with the owner-agent tokens configured,
+// ownerPolicy seeded (or, with seed false, no policy at all), and an
+// authorizer that caches the policy for an hour, like the service does for
+// a second: every "the next request sees it" assertion then proves the
+// routes drop the authorizer's own cache.
+func newAuthzHarness(t *testing.T, url string, seed bool) *harness {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	authority := authz.NewAuthority(s, time.Now).WithCacheTTL(time.Hour)
-	if seed {
-		policy, err := authz.DecodeTOML([]byte(ownerPolicy))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{
-		Issuer: issuer.URL(), Audience: audience,
-		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
+	o := harnessOptions{CacheTTL: time.Hour,
+		TerminalAgent: ownerToken(terminalToken, "read"),
 		LocalOperator: &authn.StaticToken{Token: operatorToken, Subject: operatorSubject, TokenLabel: operatorLabel},
-		LocalAdmin:    &authn.StaticToken{Token: adminToken, Subject: operatorSubject, TokenLabel: "admin-label"},
-	})
-	if err != nil {
-		t.Fatal(err)
+		LocalAdmin:    &authn.StaticToken{Token: adminToken, Subject: operatorSubject, TokenLabel: "admin-label"}}
+	if seed {
+		o.Policy = ownerPolicy
 	}
-	a := api.New(api.Deps{
-		Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience},
-	})
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &authzHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, authority: authority}
+	return newHarnessWith(t, url, o)
 }
 
-func eachAuthzEngine(t *testing.T, fn func(t *testing.T, h *authzHarness)) {
+func eachAuthzEngine(t *testing.T, fn func(t *testing.T, h *harness)) {
 	for _, engine := range sqltest.Engines() {
 		t.Run(engine.Name, func(t *testing.T) { fn(t, newAuthzHarness(t, engine.URL(t), true)) })
 	}
@@ -187,7 +152,7 @@ func assertRedacted(t *testing.T, r response, secrets ...string) {
 }
 
 func TestAuthzGrantTakesEffectWithoutRestart(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		newcomer := h.token(newcomerRepo, newcomerRef)
 		if r := h.do("POST", "/v1/evidence/deployments", newcomer, deploymentBody(t, "dep-1", "cm")); r.status != 403 || errorCode(r) != api.CodeAuthorizationDenied {
 			t.Fatalf("before the grant: %d %s", r.status, r.raw)
@@ -271,7 +236,7 @@ func TestAuthzGrantTakesEffectWithoutRestart(t *testing.T) {
 }
 
 func TestAuthzDryRunWritesNothing(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		before, idem := h.policyRecords(), h.count("launchplane_idempotency_records")
 		r := h.do("POST", grantsPath, h.admin(), envelope(t, "grant", "dry_run", "", newcomerRule()), "Idempotency-Key", "dry-1")
 		if r.status != 202 || field(t, r, "result", "mode") != "dry_run" || field(t, r, "result", "changed") != true ||
@@ -293,7 +258,7 @@ func TestAuthzDryRunWritesNothing(t *testing.T) {
 }
 
 func TestAuthzRemovals(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		if r := h.do("POST", grantsPath, h.admin(), envelope(t, "grant", "", "onboard", newcomerRule())); r.status != 202 {
 			t.Fatalf("grant: %d %s", r.status, r.raw)
 		}
@@ -347,7 +312,7 @@ func TestAuthzRemovals(t *testing.T) {
 }
 
 func TestAuthzRemovalKeepsAPolicyAdmin(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		// The local operator rule also administers policy; take it away
 		// first by replacing the policy without it, so acme/ops is the last.
 		policy, err := authz.DecodeTOML([]byte(testPolicy))
@@ -387,7 +352,7 @@ func TestAuthzRemovalKeepsAPolicyAdmin(t *testing.T) {
 }
 
 func TestAuthzRejections(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		good := envelope(t, "grant", "apply", "ok", newcomerRule())
 		mutate := func(fn func(env map[string]any)) []byte {
 			var env map[string]any
@@ -468,7 +433,7 @@ func TestAuthzNoActivePolicy(t *testing.T) {
 }
 
 func TestAuthzOwnerAgentAndHumanGrants(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		agentRule := map[string]any{"subjects": []string{"ci-agent-subject-9"}, "token_labels": []string{"ci-label-9"},
 			"products": []string{"launchplane"}, "contexts": []string{"cm"}, "actions": []string{"deployment.read"}}
 		r := h.do("POST", "/v1/authz-policies/terminal-agents/grants", operatorToken, envelope(t, "grant", "apply", "let the CI agent read", agentRule))
@@ -508,7 +473,7 @@ func TestAuthzOwnerAgentAndHumanGrants(t *testing.T) {
 }
 
 func TestAuthzGrantIdempotency(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		before := h.policyRecords()
 		body := envelope(t, "grant", "apply", "onboard", newcomerRule())
 		first := h.do("POST", grantsPath, h.admin(), body, "Idempotency-Key", "grant-1")
@@ -533,7 +498,7 @@ func TestAuthzGrantIdempotency(t *testing.T) {
 }
 
 func TestAuthzExplain(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		principal := authz.Principal{Type: "github_actions", Repository: "acme/web", WorkflowRef: workflowRef, EventName: "push", Ref: "refs/heads/main"}
 		explain := func(bearer, context string) response {
 			return h.do("POST", explainPath, bearer, jsonBody(t, map[string]any{
@@ -595,7 +560,7 @@ func TestAuthzRouteCatalogue(t *testing.T) {
 // TestAuthzConcurrentGrantsAllLand: grants of different rules at the same
 // time each build on the previous one, so none is lost.
 func TestAuthzConcurrentGrantsAllLand(t *testing.T) {
-	eachAuthzEngine(t, func(t *testing.T, h *authzHarness) {
+	eachAuthzEngine(t, func(t *testing.T, h *harness) {
 		const n = 12
 		admin := h.admin()
 		var wg sync.WaitGroup

@@ -14,22 +14,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/launchplane/launchplane/internal/api"
-	"github.com/launchplane/launchplane/internal/authn"
-	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/dokploy"
 	"github.com/launchplane/launchplane/internal/dokploysim"
-	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/keysafety"
-	"github.com/launchplane/launchplane/internal/oidctest"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/secrets"
-	"github.com/launchplane/launchplane/internal/secrets/crypto"
-	"github.com/launchplane/launchplane/internal/store"
-	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
-	"github.com/launchplane/launchplane/internal/targets"
+	"github.com/launchplane/launchplane/internal/targets/targetstest"
 )
 
 const (
@@ -96,92 +88,50 @@ type lrHarness struct {
 func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
+	ring := newKeyRing(t, base64.StdEncoding.EncodeToString([]byte(pcKey)))
+	logs := &syncBuffer{}
+	o := harnessOptions{Policy: lrPolicy,
+		TerminalAgent: ownerToken(terminalToken, "read"), LocalOperator: ownerToken(lrOperatorTok, "write"),
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if withKey {
+		o.Ring = ring
 	}
-	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(lrPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority := authz.NewAuthority(s, time.Now)
-	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-		t.Fatal(err)
-	}
-	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience,
-		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
-		LocalOperator: &authn.StaticToken{Token: lrOperatorTok, Subject: "owner", TokenLabel: "write"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte(pcKey)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := &lrHarness{harness: newHarnessWith(t, url, o), logs: logs, writeDelay: &atomic.Int64{}}
 
-	sim := dokploysim.New(dokploysim.Config{APIKey: lrSimKey})
-	tamper := dokploysim.NewTamperer(sim)
-	writeDelay := &atomic.Int64{}
+	h.sim = dokploysim.New(dokploysim.Config{APIKey: lrSimKey})
+	h.tamper = dokploysim.NewTamperer(h.sim)
 	simSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/application.saveEnvironment") {
-			time.Sleep(time.Duration(writeDelay.Load()))
+			time.Sleep(time.Duration(h.writeDelay.Load()))
 		}
-		tamper.ServeHTTP(w, r)
+		h.tamper.ServeHTTP(w, r)
 	}))
 	t.Cleanup(simSrv.Close)
 	client, err := dokploy.New(dokploy.Config{BaseURL: simSrv.URL, APIKey: lrSimKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := client.CreateApplication(ctx, dokploy.CreateApplicationInput{Name: "web", EnvironmentID: sim.DefaultEnvironmentID()})
+	h.client = client
+	app, err := client.CreateApplication(ctx, dokploy.CreateApplicationInput{Name: "web", EnvironmentID: h.sim.DefaultEnvironmentID()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.appID = app.ApplicationID
 	env := lrInitialEnv
 	if err := client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{ApplicationID: app.ApplicationID, Env: &env, CreateEnvFile: true}); err != nil {
 		t.Fatal(err)
 	}
-	stamp := record.FormatTime(time.Now())
-	if err := s.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetType: record.TargetApplication,
-			TargetName: "cm-testing", SourceGitRef: "origin/main", UpdatedAt: stamp, SourceLabel: "test"}); err != nil {
-			return err
-		}
-		return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetID: app.ApplicationID, UpdatedAt: stamp, SourceLabel: "test"})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := runtimeenv.New(s, time.Now, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+	targetstest.Track(t, h.store, record.DokployTarget{Context: "cm", Instance: "testing", TargetName: "cm-testing"}, app.ApplicationID)
+	if _, err := runtimeenv.New(h.store, time.Now, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
 		map[string]any{"FOO": lrRuntime, "WORKERS": 2}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	sec := secrets.New(s, ring, time.Now, nil)
-	for _, in := range []secrets.PutInput{
-		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-host", BindingKey: targets.KeyDokployHost, Value: crypto.Redacted(simSrv.URL)},
-		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-token", BindingKey: targets.KeyDokployToken, Value: lrSimKey},
-		{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
-			BindingKey: "SMTP_PASSWORD", Value: lrSecret},
-	} {
-		if _, err := sec.Put(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, _, err := keysafety.Apply(ctx, s, []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassNonProd}}, "test", time.Now()); err != nil {
+	targetstest.PutDokployCredentials(t, h.store, ring, simSrv.URL, lrSimKey,
+		secrets.PutInput{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
+			BindingKey: "SMTP_PASSWORD", Value: lrSecret})
+	if _, _, err := keysafety.Apply(ctx, h.store, []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassNonProd}}, "test", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	deps := api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience},
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	if withKey {
-		deps.SecretKeys = ring
-	}
-	a := api.New(deps)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	h := &lrHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, tamper: tamper, client: client, appID: app.ApplicationID, logs: logs, writeDelay: writeDelay}
 	h.setupWrites = h.simWrites()
 	return h
 }

@@ -1,28 +1,17 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/launchplane/launchplane/internal/api"
-	"github.com/launchplane/launchplane/internal/authn"
-	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/dokploysim"
-	"github.com/launchplane/launchplane/internal/evidence"
-	"github.com/launchplane/launchplane/internal/oidctest"
 	"github.com/launchplane/launchplane/internal/record"
-	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
-	"github.com/launchplane/launchplane/internal/store"
-	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
-	"github.com/launchplane/launchplane/internal/targets"
+	"github.com/launchplane/launchplane/internal/targets/targetstest"
 )
 
 const (
@@ -50,109 +39,28 @@ type logsHarness struct {
 // tracked application target for cm/testing on a simulator.
 func newLogsHarness(t *testing.T, url string, withKey bool) *logsHarness {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
+	ring := newKeyRing(t, "logs-route-passphrase")
+	o := harnessOptions{Policy: logsPolicy}
+	if withKey {
+		o.Ring = ring
 	}
-	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(logsPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority := authz.NewAuthority(s, time.Now)
-	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-		t.Fatal(err)
-	}
-	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := crypto.NewMasterKeyRing("logs-route-passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	h := newHarnessWith(t, url, o)
 	sim := dokploysim.New(dokploysim.Config{APIKey: logsSimKey})
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
-	appID := logsSimApp(t, simSrv.URL, sim)
-
-	deps := api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}}
-	if withKey {
-		deps.SecretKeys = ring
-	}
-	a := api.New(deps)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &logsHarness{harness: &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}, sim: sim, simURL: simSrv.URL, ring: ring, appID: appID}
+	appID := targetstest.DeployedApp(t, simSrv.URL, logsSimKey, sim)
+	return &logsHarness{harness: h, sim: sim, simURL: simSrv.URL, ring: ring, appID: appID}
 }
 
 func (h *logsHarness) track(ctxName, instance, id string) {
 	h.t.Helper()
-	ctx := context.Background()
-	const stamp = "2026-08-01T00:00:00Z"
-	if err := h.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: ctxName, Instance: instance,
-			TargetType: record.TargetApplication, TargetName: ctxName + "-web", SourceGitRef: "origin/main", SourceLabel: "test",
-			Env: map[string]string{"SESSION_SECRET": "target-env-value-never-echoed"}, UpdatedAt: stamp}); err != nil {
-			return err
-		}
-		return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: ctxName, Instance: instance,
-			TargetID: id, UpdatedAt: stamp, SourceLabel: "test"})
-	}); err != nil {
-		h.t.Fatal(err)
-	}
+	targetstest.Track(h.t, h.store, record.DokployTarget{Context: ctxName, Instance: instance, TargetName: ctxName + "-web",
+		Env: map[string]string{"SESSION_SECRET": "target-env-value-never-echoed"}, UpdatedAt: "2026-08-01T00:00:00Z"}, id)
 }
 
 func (h *logsHarness) credentials() {
 	h.t.Helper()
-	svc := secrets.New(h.store, h.ring, time.Now, nil)
-	for _, in := range []secrets.PutInput{
-		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-host", BindingKey: targets.KeyDokployHost, Value: crypto.Redacted(h.simURL), Actor: "test"},
-		{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-token", BindingKey: targets.KeyDokployToken, Value: logsSimKey, Actor: "test"},
-	} {
-		if _, err := svc.Put(context.Background(), in); err != nil {
-			h.t.Fatal(err)
-		}
-	}
-}
-
-func logsSimApp(t *testing.T, base string, sim *dokploysim.Sim) string {
-	t.Helper()
-	post := func(proc string, in map[string]any, out any) {
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/"+proc, bytes.NewReader(b))
-		req.Header.Set("x-api-key", logsSimKey)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d", proc, resp.StatusCode)
-		}
-		if out != nil {
-			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var app struct{ ApplicationID string }
-	post("application.create", map[string]any{"name": "web", "environmentId": sim.DefaultEnvironmentID()}, &app)
-	post("application.saveDockerProvider", map[string]any{"applicationId": app.ApplicationID, "dockerImage": "img:1",
-		"username": nil, "password": nil, "registryUrl": nil}, nil)
-	post("application.deploy", map[string]any{"applicationId": app.ApplicationID}, nil)
-	return app.ApplicationID
-}
-
-func errCode(r response) string {
-	e, _ := r.body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
+	targetstest.PutDokployCredentials(h.t, h.store, h.ring, h.simURL, logsSimKey)
 }
 
 func TestTargetLogsRoute(t *testing.T) {
@@ -169,11 +77,11 @@ func TestTargetLogsRoute(t *testing.T) {
 				return r
 			}
 
-			if r := get(path, tok); r.status != 404 || errCode(r) != "tracked_target_not_found" {
+			if r := get(path, tok); r.status != 404 || errorCode(r) != "tracked_target_not_found" {
 				t.Errorf("untracked: %d %s", r.status, r.raw)
 			}
 			h.track("cm", "testing", h.appID)
-			if r := get(path, tok); r.status != 503 || errCode(r) != "target_logs_unavailable" || !strings.Contains(r.raw, "DOKPLOY_HOST and DOKPLOY_TOKEN") {
+			if r := get(path, tok); r.status != 503 || errorCode(r) != "target_logs_unavailable" || !strings.Contains(r.raw, "DOKPLOY_HOST and DOKPLOY_TOKEN") {
 				t.Errorf("no credentials: %d %s", r.status, r.raw)
 			}
 			h.credentials()
@@ -220,14 +128,14 @@ func TestTargetLogsRoute(t *testing.T) {
 			}
 
 			for _, q := range []string{"lines=0", "lines=1001", "lines=ten", "since=yesterday", "search=a%7Cb"} {
-				if r := get(path+"?"+q, tok); r.status != 400 || errCode(r) != "invalid_request" {
+				if r := get(path+"?"+q, tok); r.status != 400 || errorCode(r) != "invalid_request" {
 					t.Errorf("?%s: %d %s", q, r.status, r.raw)
 				}
 			}
 			if r := get(path, ""); r.status != 401 {
 				t.Errorf("no token: %d", r.status)
 			}
-			if r := get(path, h.token("acme/web", workflowRef)); r.status != 403 || errCode(r) != "authorization_denied" {
+			if r := get(path, h.token("acme/web", workflowRef)); r.status != 403 || errorCode(r) != "authorization_denied" {
 				t.Errorf("caller without target_logs.read: %d %s", r.status, r.raw)
 			}
 			if r := get("/v1/contexts/opw/instances/testing/logs", tok); r.status != 403 {
@@ -235,7 +143,7 @@ func TestTargetLogsRoute(t *testing.T) {
 			}
 			// A tracked target that was never deployed, and a revoked token.
 			h.track("cm", "prod", "no-such-app")
-			if r := get("/v1/contexts/cm/instances/prod/logs", tok); r.status != 503 || errCode(r) != "target_logs_unavailable" ||
+			if r := get("/v1/contexts/cm/instances/prod/logs", tok); r.status != 503 || errorCode(r) != "target_logs_unavailable" ||
 				!strings.Contains(r.raw, "target-inspect") {
 				t.Errorf("unknown target id: %d %s", r.status, r.raw)
 			}
@@ -258,7 +166,7 @@ func TestTargetLogsRouteWithoutKey(t *testing.T) {
 	h.track("cm", "testing", h.appID)
 	h.credentials()
 	r := h.do("GET", "/v1/contexts/cm/instances/testing/logs", h.token("acme/ops", logsWorkflow), nil)
-	if r.status != 503 || errCode(r) != "secret_configuration_required" || strings.Contains(r.raw, logsSimKey) {
+	if r.status != 503 || errorCode(r) != "secret_configuration_required" || strings.Contains(r.raw, logsSimKey) {
 		t.Errorf("no key ring: %d %s", r.status, r.raw)
 	}
 }
@@ -266,32 +174,10 @@ func TestTargetLogsRouteWithoutKey(t *testing.T) {
 // TestTargetLogsRouteWithoutStore: a service started without the SQL store
 // answers 503 database_required (after authorization), not a panic.
 func TestTargetLogsRouteWithoutStore(t *testing.T) {
-	ctx := context.Background()
-	s, err := sqlstore.OpenMigrated(ctx, sqltest.SQLiteURL(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(logsPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority := authz.NewAuthority(s, time.Now)
-	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-		t.Fatal(err)
-	}
-	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The policy lives in a store; the API itself has none.
-	a := api.New(api.Deps{Authn: authenticator, Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}})
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	h := &harness{t: t, issuer: issuer, srv: srv, api: a}
+	h := newHarnessWith(t, sqltest.SQLiteURL(t), harnessOptions{Policy: logsPolicy, NoStore: true})
 	path := "/v1/contexts/cm/instances/testing/logs"
-	if r := h.do("GET", path, h.token("acme/ops", logsWorkflow), nil); r.status != http.StatusServiceUnavailable || errCode(r) != "database_required" {
+	if r := h.do("GET", path, h.token("acme/ops", logsWorkflow), nil); r.status != http.StatusServiceUnavailable || errorCode(r) != "database_required" {
 		t.Fatalf("without a store: %d %s", r.status, r.raw)
 	}
 	if r := h.do("GET", path, "", nil); r.status != http.StatusUnauthorized {

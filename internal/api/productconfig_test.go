@@ -4,22 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/launchplane/launchplane/internal/api"
-	"github.com/launchplane/launchplane/internal/authn"
-	"github.com/launchplane/launchplane/internal/authz"
-	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/keysafety"
-	"github.com/launchplane/launchplane/internal/oidctest"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
-	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
 
@@ -77,42 +70,18 @@ func newProductConfigHarness(t *testing.T, url string, withKey bool) *harness {
 // master key material ("" for no key ring). Several harnesses may share url.
 func newProductConfigHarnessLogging(t *testing.T, url, key string, log *slog.Logger) *harness {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlstore.OpenMigrated(ctx, url, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	policy, err := authz.DecodeTOML([]byte(pcPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority := authz.NewAuthority(s, time.Now)
-	if _, _, err := authority.Seed(ctx, policy, "bootstrap-test"); err != nil {
-		t.Fatal(err)
-	}
-	rules := []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: "non_prod"}}
-	if _, _, err := keysafety.Apply(ctx, s, rules, "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	issuer := oidctest.Start(t)
-	authenticator, err := authn.New(ctx, authn.Config{Issuer: issuer.URL(), Audience: audience,
-		TerminalAgent: &authn.StaticToken{Token: terminalToken, Subject: "owner", TokenLabel: "read"},
-		LocalOperator: &authn.StaticToken{Token: pcOperatorTok, Subject: "owner", TokenLabel: "write"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ring *crypto.KeyRing
 	if key != "" {
-		if ring, err = crypto.NewMasterKeyRing(base64.StdEncoding.EncodeToString([]byte(key))); err != nil {
-			t.Fatal(err)
-		}
+		ring = newKeyRing(t, base64.StdEncoding.EncodeToString([]byte(key)))
 	}
-	a := api.New(api.Deps{Store: s, Evidence: evidence.New(s, time.Now), Authn: authenticator,
-		Authz: api.PolicyAuthorizer{Authority: authority}, Runtime: api.Runtime{ServiceAudience: audience}, SecretKeys: ring, Logger: log})
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &harness{t: t, store: s, issuer: issuer, srv: srv, api: a}
+	h := newHarnessWith(t, url, harnessOptions{Policy: pcPolicy,
+		TerminalAgent: ownerToken(terminalToken, "read"), LocalOperator: ownerToken(pcOperatorTok, "write"),
+		Ring: ring, Logger: log})
+	rules := []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: "non_prod"}}
+	if _, _, err := keysafety.Apply(context.Background(), h.store, rules, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func pcBody(t *testing.T, mode string, mutate func(m map[string]any)) []byte {

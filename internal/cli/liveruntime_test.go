@@ -19,10 +19,10 @@ import (
 	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
-	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 	"github.com/launchplane/launchplane/internal/targets"
+	"github.com/launchplane/launchplane/internal/targets/targetstest"
 )
 
 // TestLiveTargetCLI runs environments show-live-target and
@@ -65,16 +65,7 @@ func TestLiveTargetCLI(t *testing.T) {
 			if err := client.SaveEnvironment(ctx, dokploy.SaveEnvironmentInput{ApplicationID: app.ApplicationID, Env: &env, CreateEnvFile: true}); err != nil {
 				t.Fatal(err)
 			}
-			stamp := record.FormatTime(time.Now())
-			if err := s.Update(ctx, func(tx store.Tx) error {
-				if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetType: record.TargetApplication,
-					TargetName: "cm-testing", SourceGitRef: "origin/main", UpdatedAt: stamp, SourceLabel: "test"}); err != nil {
-					return err
-				}
-				return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: "cm", Instance: "testing", TargetID: app.ApplicationID, UpdatedAt: stamp, SourceLabel: "test"})
-			}); err != nil {
-				t.Fatal(err)
-			}
+			targetstest.Track(t, s, record.DokployTarget{Context: "cm", Instance: "testing", TargetName: "cm-testing"}, app.ApplicationID)
 			if _, err := runtimeenv.New(s, time.Now, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
 				map[string]any{"FOO": runtime}, "test"); err != nil {
 				t.Fatal(err)
@@ -88,17 +79,9 @@ func TestLiveTargetCLI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sec := secrets.New(s, ring, time.Now, nil)
-			for _, in := range []secrets.PutInput{
-				{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-host", BindingKey: targets.KeyDokployHost, Value: crypto.Redacted(srv.URL)},
-				{Scope: record.SecretScopeGlobal, Integration: targets.IntegrationDokploy, Name: "dokploy-token", BindingKey: targets.KeyDokployToken, Value: simKey},
-				{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
-					BindingKey: "SMTP_PASSWORD", Value: secret},
-			} {
-				if _, err := sec.Put(ctx, in); err != nil {
-					t.Fatal(err)
-				}
-			}
+			targetstest.PutDokployCredentials(t, s, ring, srv.URL, simKey,
+				secrets.PutInput{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
+					BindingKey: "SMTP_PASSWORD", Value: secret})
 
 			vars := map[string]string{"LAUNCHPLANE_DATABASE_URL": url, "LAUNCHPLANE_MASTER_ENCRYPTION_KEY": passKey}
 			var all bytes.Buffer

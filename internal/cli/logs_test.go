@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -13,9 +12,9 @@ import (
 	"github.com/launchplane/launchplane/internal/cli"
 	"github.com/launchplane/launchplane/internal/dokploysim"
 	"github.com/launchplane/launchplane/internal/record"
-	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
+	"github.com/launchplane/launchplane/internal/targets/targetstest"
 )
 
 // TestEnvironmentsLogs runs environments logs in-process on both engines
@@ -30,7 +29,7 @@ func TestEnvironmentsLogs(t *testing.T) {
 			sim := dokploysim.New(dokploysim.Config{APIKey: token})
 			srv := httptest.NewServer(sim)
 			t.Cleanup(srv.Close)
-			appID := simApp(t, srv.URL, token, sim)
+			appID := targetstest.DeployedApp(t, srv.URL, token, sim)
 			if err := sim.AppendLog(appID, "boot ok\nDB_PASSWORD=hunter2\nAuthorization: Bearer abc.def"); err != nil {
 				t.Fatal(err)
 			}
@@ -40,17 +39,8 @@ func TestEnvironmentsLogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Update(ctx, func(tx store.Tx) error {
-				if err := tx.DokployTargetPut(ctx, record.DokployTarget{SchemaVersion: 1, Context: "acme", Instance: "testing",
-					TargetType: record.TargetApplication, TargetName: "acme-web", SourceGitRef: "origin/main", SourceLabel: "test",
-					Env: map[string]string{}, UpdatedAt: "2026-08-01T00:00:00Z"}); err != nil {
-					return err
-				}
-				return tx.DokployTargetIDPut(ctx, record.DokployTargetID{SchemaVersion: 1, Context: "acme", Instance: "testing",
-					TargetID: appID, UpdatedAt: "2026-08-01T00:00:00Z", SourceLabel: "test"})
-			}); err != nil {
-				t.Fatal(err)
-			}
+			targetstest.Track(t, s, record.DokployTarget{Context: "acme", Instance: "testing", TargetName: "acme-web",
+				Env: map[string]string{}, UpdatedAt: "2026-08-01T00:00:00Z"}, appID)
 			s.Close()
 
 			env := map[string]string{"LAUNCHPLANE_DATABASE_URL": url, "LAUNCHPLANE_MASTER_ENCRYPTION_KEY": "logs-test-passphrase"}
@@ -130,35 +120,4 @@ func TestEnvironmentsLogs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// simApp creates and deploys a docker application on the simulator.
-func simApp(t *testing.T, base, key string, sim *dokploysim.Sim) string {
-	t.Helper()
-	post := func(proc string, in map[string]any, out any) {
-		t.Helper()
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/"+proc, bytes.NewReader(b))
-		req.Header.Set("x-api-key", key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d", proc, resp.StatusCode)
-		}
-		if out != nil {
-			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var app struct{ ApplicationID string }
-	post("application.create", map[string]any{"name": "web", "environmentId": sim.DefaultEnvironmentID()}, &app)
-	post("application.saveDockerProvider", map[string]any{"applicationId": app.ApplicationID, "dockerImage": "img:1",
-		"username": nil, "password": nil, "registryUrl": nil}, nil)
-	post("application.deploy", map[string]any{"applicationId": app.ApplicationID}, nil)
-	return app.ApplicationID
 }
