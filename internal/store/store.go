@@ -84,6 +84,9 @@ type Reader interface {
 	DokployTargetIDList(ctx context.Context, p TargetListParams) ([]record.DokployTargetID, error)
 	ProviderTargetGet(ctx context.Context, context, instance string) (record.ProviderTarget, error)
 	ProviderTargetList(ctx context.Context, p TargetListParams) ([]record.ProviderTarget, error)
+	// ProductProfileGet reads one product's profile; the list filters by driver.
+	ProductProfileGet(ctx context.Context, product string) (record.ProductProfile, error)
+	ProductProfileList(ctx context.Context, p ProductProfileListParams) ([]record.ProductProfile, error)
 }
 
 // Tx reads and writes inside one transaction. Records passed to Put must
@@ -144,6 +147,8 @@ type Tx interface {
 	LaneReserve(ctx context.Context, r LaneReservation, now string) error
 	// LaneRelease frees the lane if holder still holds it.
 	LaneRelease(ctx context.Context, context, instance, holder string) error
+	// ProductProfilePut replaces a product's whole profile.
+	ProductProfilePut(ctx context.Context, p record.ProductProfile) error
 }
 
 // LaneReservation is one holder's claim on a lane. Times are RFC 3339 UTC.

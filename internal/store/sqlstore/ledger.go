@@ -147,6 +147,7 @@ func verify(ctx context.Context, q querier, anchors []ledger.Anchor) (ledger.Rep
 		func() error { return eachStored(ctx, q, dokployTargets, recordFn(v, dokployTargets.name)) },
 		func() error { return eachStored(ctx, q, dokployTargetIDs, recordFn(v, dokployTargetIDs.name)) },
 		func() error { return eachStored(ctx, q, providerTargets, recordFn(v, providerTargets.name)) },
+		func() error { return eachStored(ctx, q, productProfiles, recordFn(v, productProfiles.name)) },
 		func() error {
 			return eachStored(ctx, q, runtimeEnvDeleteEvents, recordFn(v, runtimeEnvDeleteEvents.name))
 		},

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Secrets", testSecrets},
 		{"Targets", testTargets},
 		{"LaneReservations", testLaneReservations},
+		{"ProductProfiles", testProductProfiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
