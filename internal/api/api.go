@@ -101,6 +101,7 @@ func New(deps Deps) *API {
 	a.registerProviderTargets()
 	a.registerTargetLogs()
 	a.registerLiveRuntime()
+	a.registerProductProfiles()
 	return a
 }
 
