@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/launchplane/launchplane/internal/authn"
+	"github.com/launchplane/launchplane/internal/driver"
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
@@ -58,6 +59,13 @@ type Deps struct {
 	Logger   *slog.Logger
 	// SecretKeys opens and seals managed secrets (product-config); nil refuses bundles with secrets.
 	SecretKeys *crypto.KeyRing
+	// DriverHandlers serve the driver POST routes, by route path: start
+	// from driver.PendingHandlers and copy the built handlers over it. Nil
+	// means every driver route answers 501 driver_action_not_implemented.
+	DriverHandlers map[string]driver.Handler
+	// DriverProfiles lists the product profiles owning a context for the
+	// driver views; nil reads them from Store (StoreDriverProfiles).
+	DriverProfiles DriverProfileSource
 }
 
 // API holds the handlers' dependencies.
@@ -66,9 +74,12 @@ type API struct {
 	log  *slog.Logger
 	huma huma.API
 	mux  *http.ServeMux
+	// drivers is the driver router table (registerDrivers).
+	drivers *driver.Router
 }
 
 // New builds the /v1 handler.
+// It panics on an invalid driver router table; service start-up uses NewChecked.
 func New(deps Deps) *API {
 	if deps.Now == nil {
 		deps.Now = time.Now
@@ -102,6 +113,7 @@ func New(deps Deps) *API {
 	a.registerTargetLogs()
 	a.registerLiveRuntime()
 	a.registerProductProfiles()
+	a.registerDrivers()
 	return a
 }
 

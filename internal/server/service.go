@@ -115,7 +115,7 @@ func RunService(ctx context.Context, cfg ServiceConfig) error {
 	if err != nil {
 		return err
 	}
-	handler := api.New(api.Deps{
+	handler, err := api.NewChecked(api.Deps{
 		Store:      s,
 		Evidence:   evidence.New(s, cfg.Now),
 		Authn:      authenticator,
@@ -136,6 +136,9 @@ func RunService(ctx context.Context, cfg ServiceConfig) error {
 		Now:    cfg.Now,
 		Logger: log,
 	})
+	if err != nil {
+		return err
+	}
 	return Run(ctx, Config{
 		Addr:        net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
 		MetricsAddr: cfg.MetricsAddr,
