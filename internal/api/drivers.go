@@ -227,12 +227,45 @@ func (a *API) postDriver(route driver.Route) func(context.Context, *writeInput) 
 			return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)
 		}
 		caller := &driverCaller{api: a, id: id, action: route.AuthzAction}
+		var fingerprint string
+		if key != "" && a.deps.Store != nil {
+			// A stored response for this caller, route and key replays
+			// without running the handler again (a retried workflow step
+			// must not deploy twice). The replay happens after the
+			// handler's own authorization would have: a replay is only
+			// found under the same caller scope that stored it.
+			if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
+				return nil, err
+			}
+			prev, err := findReplay(ctx, a.deps.Store, route.Path, id, key, fingerprint)
+			if err != nil {
+				return nil, a.fail(ctx, err)
+			}
+			if prev != nil {
+				return prev, nil
+			}
+		}
 		out, err := a.drivers.Serve(ctx, route, driver.Call{Body: in.RawBody, IdempotencyKey: key, Caller: caller})
 		if err != nil {
 			return nil, a.failDriver(ctx, err)
 		}
 		body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: whitelist(out.Records), Result: out.Result}
-		return &acceptedOutput{Status: http.StatusAccepted, Body: body}, nil
+		accepted := &acceptedOutput{Status: http.StatusAccepted, Body: body}
+		if key == "" || out.DryRun || a.deps.Store == nil {
+			return accepted, nil
+		}
+		// The effect already happened; store its response so a retry
+		// replays it. A concurrent duplicate that stored first wins: both
+		// ran (the lane reservation serializes them), and this one
+		// answers with what it did.
+		rec, err := a.idempotencyRecord(route.Path, id, key, fingerprint, body)
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
+		if err := a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) }); err != nil && !errors.Is(err, store.ErrConflict) {
+			a.log.ErrorContext(ctx, "store driver idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
+		}
+		return accepted, nil
 	}
 }
 
@@ -254,7 +287,14 @@ func (c *driverCaller) Actor() string { return c.id.Actor() }
 func (a *API) failDriver(ctx context.Context, err error) error {
 	var ni *driver.NotImplementedError
 	var mm *driver.MismatchError
+	var refused *driver.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		status := map[string]int{driver.RefusedConflict: http.StatusConflict, driver.RefusedUnavailable: http.StatusServiceUnavailable}[refused.Kind]
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		return newError(ctx, status, refused.Code, refused.Message)
 	case errors.As(err, &ni):
 		return newError(ctx, http.StatusNotImplemented, CodeDriverActionNotImplemented, ni.Error()+".")
 	case errors.Is(err, driver.ErrNotImplemented):

@@ -20,6 +20,7 @@ const (
 	envServiceAudience = "LAUNCHPLANE_SERVICE_AUDIENCE"
 	envOIDCIssuer      = "LAUNCHPLANE_GITHUB_OIDC_ISSUER"
 	envImageReference  = "DOCKER_IMAGE_REFERENCE"
+	envGitHubAPIURL    = "LAUNCHPLANE_GITHUB_API_URL"
 )
 
 func (a *app) serviceCommand() *cobra.Command {
@@ -63,6 +64,7 @@ Optional environment:
 				Port:                 port,
 				MetricsAddr:          metricsAddr,
 				DockerImageReference: a.env.Getenv(envImageReference),
+				GitHubAPIURL:         a.env.Getenv(envGitHubAPIURL),
 				Now:                  a.env.Now,
 				Logger:               slog.New(slog.NewJSONHandler(a.env.Stderr, nil)),
 			}

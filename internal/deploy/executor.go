@@ -110,6 +110,8 @@ type DeployOutcome struct {
 	DeploymentID string `json:"deployment_id,omitempty"`
 	Status       string `json:"status"`
 	Detail       string `json:"detail,omitempty"`
+	StartedAt    string `json:"started_at,omitempty"`
+	FinishedAt   string `json:"finished_at,omitempty"`
 }
 
 // Result reports an execution. Status is "ok", "failed" or "dry_run".
@@ -237,6 +239,7 @@ func (e *Executor) finish(ctx context.Context, p *plan, res Result, started time
 	e.progress(5, p.deploymentID)
 	finished := e.cfg.Now()
 	d := p.deployment(res, started, finished)
+	res.Deploy.StartedAt, res.Deploy.FinishedAt = d.Deploy.StartedAt, d.Deploy.FinishedAt
 	succeeded := res.Error == "" && res.Deploy.Status == record.StatusPass
 	err := e.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -357,7 +360,7 @@ func (e *Executor) salvage(ctx context.Context, p *plan, d record.Deployment, re
 	res.ReleaseTuple = res.Inventory
 	res.Error = fmt.Sprintf("record %s evidence (the provider deploy already ran): %v", p.req.Kind, cause)
 	err := e.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		id, err := freeID(ctx, d.RecordID, func(ctx context.Context, id string) error {
+		id, err := FreeRecordID(ctx, d.RecordID, func(ctx context.Context, id string) error {
 			_, err := tx.DeploymentGet(ctx, id)
 			return err
 		})

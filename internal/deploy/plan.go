@@ -202,7 +202,7 @@ func (e *Executor) allocate(ctx context.Context, p *plan) error {
 	now := e.cfg.Now()
 	stamp := now.UTC().Format("20060102T150405Z")
 	var err error
-	p.deploymentID, err = freeID(ctx, "deployment-"+stamp+"-"+p.req.Context+"-"+p.req.Instance, func(ctx context.Context, id string) error {
+	p.deploymentID, err = FreeRecordID(ctx, "deployment-"+stamp+"-"+p.req.Context+"-"+p.req.Instance, func(ctx context.Context, id string) error {
 		_, err := e.cfg.Store.DeploymentGet(ctx, id)
 		return err
 	})
@@ -210,7 +210,7 @@ func (e *Executor) allocate(ctx context.Context, p *plan) error {
 		return err
 	}
 	if p.req.Kind == KindPromote {
-		p.promotionID, err = freeID(ctx, "promotion-"+stamp+"-"+p.req.Context+"-"+p.req.FromInstance+"-to-"+p.req.Instance, func(ctx context.Context, id string) error {
+		p.promotionID, err = FreeRecordID(ctx, "promotion-"+stamp+"-"+p.req.Context+"-"+p.req.FromInstance+"-to-"+p.req.Instance, func(ctx context.Context, id string) error {
 			_, err := e.cfg.Store.PromotionGet(ctx, id)
 			return err
 		})
@@ -240,9 +240,9 @@ func (e *Executor) allocate(ctx context.Context, p *plan) error {
 	return nil
 }
 
-// freeID returns base, or base-N for the smallest N ≥ 2 that get reports
-// as not found.
-func freeID(ctx context.Context, base string, get func(context.Context, string) error) (string, error) {
+// FreeRecordID returns base, or base-N for the smallest N ≥ 2 that get
+// reports as not found: upstream's timestamped record ids, kept unique.
+func FreeRecordID(ctx context.Context, base string, get func(context.Context, string) error) (string, error) {
 	id := base
 	for n := 2; ; n++ {
 		err := get(ctx, id)
@@ -337,7 +337,7 @@ func (p *plan) promotion(d record.Deployment, res Result, finished time.Time) re
 		Context:            p.req.Context,
 		FromInstance:       p.req.FromInstance,
 		ToInstance:         p.req.Instance,
-		SourceHealth:       record.HealthcheckEvidence{URLs: []string{}, Status: record.StatusSkipped},
+		SourceHealth:       p.sourceHealth(),
 		BackupGate:         record.BackupGateEvidence{Required: true, Status: p.gate.Status, Evidence: map[string]string{"backup_record_id": p.gate.RecordID}},
 		Deploy:             d.Deploy,
 		PostDeployUpdate:   d.PostDeployUpdate,
@@ -345,6 +345,13 @@ func (p *plan) promotion(d record.Deployment, res Result, finished time.Time) re
 		Rollback:           record.RollbackEvidence{Status: record.StatusSkipped},
 		RollbackHealth:     record.HealthcheckEvidence{URLs: []string{}, Status: record.StatusSkipped},
 	}
+}
+
+func (p *plan) sourceHealth() record.HealthcheckEvidence {
+	if p.req.SourceHealth != nil {
+		return *p.req.SourceHealth
+	}
+	return record.HealthcheckEvidence{URLs: []string{}, Status: record.StatusSkipped}
 }
 
 // markRollback gives the lane's new inventory its rollback provenance and

@@ -48,6 +48,9 @@ type Request struct {
 	HealthURLs           []string `json:"health_urls"`
 	NoCache              bool     `json:"no_cache"`
 	DryRun               bool     `json:"dry_run"`
+	// SourceHealth is the source lane's health evidence a promotion's
+	// caller verified before executing; it is recorded on the promotion.
+	SourceHealth *record.HealthcheckEvidence `json:"source_health"`
 }
 
 // NewRequest returns a request of kind with the defaults applied: wait for
@@ -110,8 +113,8 @@ func (r *Request) Validate() error {
 			add("wait must be true for a rollback")
 		}
 	}
-	if r.Kind != KindPromote && r.FromInstance != "" {
-		add("from_instance belongs to promotions only")
+	if r.Kind != KindPromote && (r.FromInstance != "" || r.SourceHealth != nil) {
+		add("from_instance and source_health belong to promotions only")
 	}
 	if r.Kind == KindRollback && r.BackupRecordID != "" {
 		add("backup_record_id belongs to promotions and gated ships")

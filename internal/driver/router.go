@@ -88,6 +88,9 @@ type Caller interface {
 type Outcome struct {
 	Records map[string]string
 	Result  any
+	// DryRun marks an outcome that changed nothing; it is never stored
+	// under an Idempotency-Key.
+	DryRun bool
 }
 
 // NotImplementedError is a described route that has no handler yet.

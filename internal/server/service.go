@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"github.com/launchplane/launchplane/internal/api"
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
+	"github.com/launchplane/launchplane/internal/driver"
+	"github.com/launchplane/launchplane/internal/driver/genericweb"
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
@@ -35,6 +38,9 @@ type ServiceConfig struct {
 	LocalOperator        *authn.StaticToken
 	TerminalAgent        *authn.StaticToken
 	DockerImageReference string
+	// GitHubAPIURL is the GitHub REST root driver workflows dispatch
+	// through (LAUNCHPLANE_GITHUB_API_URL); empty means api.github.com.
+	GitHubAPIURL string
 	// SecretKeys opens and seals managed secrets; nil when no key is
 	// configured (secret writes are then refused with a clear error).
 	SecretKeys *crypto.KeyRing
@@ -115,12 +121,15 @@ func RunService(ctx context.Context, cfg ServiceConfig) error {
 	if err != nil {
 		return err
 	}
+	drivers := driver.PendingHandlers(driver.Builtin())
+	maps.Copy(drivers, genericweb.Handlers(genericweb.Wire(s, cfg.SecretKeys, cfg.Now, genericweb.Options{GitHubAPIURL: cfg.GitHubAPIURL})))
 	handler, err := api.NewChecked(api.Deps{
-		Store:      s,
-		Evidence:   evidence.New(s, cfg.Now),
-		Authn:      authenticator,
-		Authz:      api.PolicyAuthorizer{Authority: authority},
-		SecretKeys: cfg.SecretKeys,
+		DriverHandlers: drivers,
+		Store:          s,
+		Evidence:       evidence.New(s, cfg.Now),
+		Authn:          authenticator,
+		Authz:          api.PolicyAuthorizer{Authority: authority},
+		SecretKeys:     cfg.SecretKeys,
 		Runtime: api.Runtime{
 			ServiceAudience:       cfg.Audience,
 			DockerImageReference:  cfg.DockerImageReference,
