@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -435,4 +436,50 @@ type profileSource struct {
 
 func (s profileSource) ProfilesForContext(context.Context, string) ([]driver.Profile, error) {
 	return s.profiles, s.err
+}
+
+// TestDriverIdempotency: a driver route's response is stored under its
+// Idempotency-Key and replayed without running the handler again; a
+// different body is 409; a dry-run outcome is never stored.
+func TestDriverIdempotency(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		const path = "/v1/drivers/generic-web/deploy"
+		runs := 0
+		handlers := driver.PendingHandlers(driver.Builtin())
+		handlers[path] = driver.HandlerFunc(func(ctx context.Context, call driver.Call) (driver.Outcome, error) {
+			if err := call.Caller.Authorize(ctx, "web", "web-ctx"); err != nil {
+				return driver.Outcome{}, err
+			}
+			runs++
+			dry := strings.Contains(string(call.Body), `"dry"`)
+			return driver.Outcome{Records: map[string]string{"deployment_record_id": fmt.Sprintf("deployment-%d", runs)},
+				Result: map[string]any{"run": runs}, DryRun: dry}, nil
+		})
+		srv, err := newDriverAPI(t, h, handlers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2 := *h
+		h2.srv = srv
+		tok := h.token("acme/web", webRef)
+		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
+		first := h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "deploy-1")
+		again := h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "deploy-1")
+		if first.status != http.StatusAccepted || again.status != http.StatusAccepted || runs != 1 {
+			t.Fatalf("first %d, again %d, handler ran %d times", first.status, again.status, runs)
+		}
+		if again.body["replayed"] != true || !cmp.Equal(first.body["result"], again.body["result"]) {
+			t.Errorf("replay = %s", again.raw)
+		}
+		other := h2.do(http.MethodPost, path, tok, []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"prod"}}`), "Idempotency-Key", "deploy-1")
+		if other.status != http.StatusConflict || errorCode(other) != api.CodeIdempotencyKeyReused {
+			t.Errorf("reused key = %d %s", other.status, other.raw)
+		}
+		dry := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"dry"}}`)
+		h2.do(http.MethodPost, path, tok, dry, "Idempotency-Key", "dry-1")
+		h2.do(http.MethodPost, path, tok, dry, "Idempotency-Key", "dry-1")
+		if runs != 3 {
+			t.Errorf("a dry run was replayed: handler ran %d times, want 3", runs)
+		}
+	})
 }
