@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,8 +85,10 @@ type lrHarness struct {
 
 // newLiveRuntimeHarness serves the API over a store holding lane cm/testing
 // tracked to a simulated Dokploy application, its runtime record, a
-// managed secret, the Dokploy credentials and a key-safety policy. withKey
-// false starts the service without a master key.
+// managed secret, the Dokploy credentials, a key-safety policy and product
+// cm's profile owning the lane and expecting FOO, WORKERS and
+// SMTP_PASSWORD there. withKey false starts the service without a master
+// key.
 func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
 	t.Helper()
 	ctx := context.Background()
@@ -132,6 +136,7 @@ func newLiveRuntimeHarness(t *testing.T, url string, withKey bool) *lrHarness {
 	if _, _, err := keysafety.Apply(ctx, h.store, []record.RuntimeSecretSafetyRule{{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassNonProd}}, "test", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	targetstest.OwnLane(t, h.store, "cm", "cm", "testing", []string{"FOO", "WORKERS"}, []string{"SMTP_PASSWORD"})
 	h.setupWrites = h.simWrites()
 	return h
 }
@@ -349,6 +354,74 @@ func TestLiveRuntimeConcurrentDuplicates(t *testing.T) {
 			again := h.do("POST", lrPath, live, body, "Idempotency-Key", "lr-concurrent")
 			if again.status != 202 || again.body["replayed"] != true || h.simWrites() != 1 {
 				t.Errorf("replay after the race: %d %s", again.status, again.raw)
+			}
+		})
+	}
+}
+
+// TestLiveRuntimeRouteProductScoping: the route syncs only what the owning
+// product profile's expected_config declares for the lane. A lane no
+// profile owns is 403 product_lane_not_found before Dokploy is called; an
+// expected secret without a value is 400 runtime_secret_values_missing; a
+// resolved key the profile does not expect never reaches the target.
+func TestLiveRuntimeRouteProductScoping(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newLiveRuntimeHarness(t, engine.URL(t), true)
+			live := h.token("acme/web", lrApplyRef)
+			requests := func() int { return len(h.sim.Requests()) }
+
+			// No profile owns the lane: refused, Dokploy never called.
+			if _, err := h.store.DB().Exec("DELETE FROM launchplane_product_profiles"); err != nil {
+				t.Fatal(err)
+			}
+			before := requests()
+			for _, mode := range []string{"dry-run", "apply"} {
+				r := h.do("POST", lrPath, live, lrBody(t, mode, nil))
+				if r.status != 403 || errorCode(r) != "product_lane_not_found" {
+					t.Fatalf("%s on an unowned lane: %d %s", mode, r.status, r.raw)
+				}
+			}
+			if n := requests() - before; n != 0 || h.env() != lrInitialEnv {
+				t.Fatalf("an unowned lane reached Dokploy (%d requests)", n)
+			}
+
+			// An expected secret binding without a value.
+			targetstest.OwnLane(t, h.store, "cm", "cm", "testing", []string{"FOO", "WORKERS"}, []string{"SMTP_PASSWORD", "API_TOKEN"})
+			r := h.do("POST", lrPath, live, lrBody(t, "apply", nil))
+			if r.status != 400 || errorCode(r) != "runtime_secret_values_missing" || !strings.Contains(r.raw, "API_TOKEN") {
+				t.Fatalf("missing secret: %d %s", r.status, r.raw)
+			}
+			if h.simWrites() != 0 || strings.Contains(r.raw, lrSecret) {
+				t.Fatal("a refused apply wrote to Dokploy or carried a value")
+			}
+
+			// WORKERS resolves but the profile no longer expects it.
+			targetstest.OwnLane(t, h.store, "cm", "cm", "testing", []string{"FOO"}, []string{"SMTP_PASSWORD"})
+			r = h.do("POST", lrPath, live, lrBody(t, "dry-run", nil))
+			if r.status != 202 {
+				t.Fatalf("dry-run: %d %s", r.status, r.raw)
+			}
+			if diff := cmp.Diff([]any{"FOO", "SMTP_PASSWORD"}, r.body["result"].(map[string]any)["runtime_environment"].(map[string]any)["changed_keys"]); diff != "" {
+				t.Errorf("dry-run changed keys (-want +got):\n%s", diff)
+			}
+			r = h.do("POST", lrPath, live, lrBody(t, "apply", nil))
+			if r.status != 202 {
+				t.Fatalf("apply: %d %s", r.status, r.raw)
+			}
+			res := r.body["result"].(map[string]any)
+			if diff := cmp.Diff([]any{"FOO", "SMTP_PASSWORD"}, res["runtime_environment"].(map[string]any)["changed_keys"]); diff != "" {
+				t.Errorf("apply changed keys (-want +got):\n%s", diff)
+			}
+			if v := res["apply"].(map[string]any)["verification"].(map[string]any); v["status"] != "passed" || v["verified_key_count"] != float64(2) {
+				t.Errorf("verification: %s", r.raw)
+			}
+			liveEnv := dokploy.ParseEnv(h.env())
+			if _, ok := liveEnv["WORKERS"]; ok {
+				t.Errorf("the unexpected key WORKERS reached the live env")
+			}
+			if liveEnv["FOO"] != lrRuntime || liveEnv["SMTP_PASSWORD"] != lrSecret || liveEnv["UNRELATED"] != "keep-me" {
+				t.Errorf("the expected keys were not synced, or an unrelated key was lost: %v", slices.Sorted(maps.Keys(liveEnv)))
 			}
 		})
 	}

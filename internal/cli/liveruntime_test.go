@@ -82,6 +82,7 @@ func TestLiveTargetCLI(t *testing.T) {
 			targetstest.PutDokployCredentials(t, s, ring, srv.URL, simKey,
 				secrets.PutInput{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp", Context: "cm", Instance: "testing",
 					BindingKey: "SMTP_PASSWORD", Value: secret})
+			targetstest.OwnLane(t, s, "cm", "cm", "testing", []string{"FOO"}, []string{"SMTP_PASSWORD"})
 
 			vars := map[string]string{"LAUNCHPLANE_DATABASE_URL": url, "LAUNCHPLANE_MASTER_ENCRYPTION_KEY": passKey}
 			var all bytes.Buffer
@@ -183,6 +184,41 @@ func TestLiveTargetCLI(t *testing.T) {
 			if !strings.Contains(out, "tracked_target_not_found") {
 				t.Errorf("untracked lane: %s", out)
 			}
+
+			// Scoping to the owning profile's expected_config: a resolved key
+			// it does not expect is never synced.
+			if _, err := runtimeenv.New(s, time.Now, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
+				map[string]any{"FOO": runtime, "UNEXPECTED": "not-for-this-product"}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			out = run(0, append([]string{"environments", "apply-live-target", "--apply"}, lane...)...)
+			if strings.Contains(out, "UNEXPECTED") || !strings.Contains(out, `"env_updated": false`) {
+				t.Errorf("apply with an unexpected key: %s", out)
+			}
+			if got, err = client.Application(ctx, app.ApplicationID); err != nil || strings.Contains(*got.Env, "UNEXPECTED") {
+				t.Errorf("the unexpected key reached the live env (%v)", err)
+			}
+			// An expected secret binding without a value.
+			targetstest.OwnLane(t, s, "cm", "cm", "testing", []string{"FOO"}, []string{"SMTP_PASSWORD", "API_TOKEN"})
+			out = run(1, append([]string{"environments", "apply-live-target", "--dry-run"}, lane...)...)
+			if !strings.Contains(out, "runtime_secret_values_missing") || !strings.Contains(out, "API_TOKEN") {
+				t.Errorf("missing secret: %s", out)
+			}
+			// No profile owns the lane: refused before Dokploy is called.
+			if _, err := s.DB().Exec("DELETE FROM launchplane_product_profiles"); err != nil {
+				t.Fatal(err)
+			}
+			requests = len(sim.Requests())
+			for _, mode := range []string{"--dry-run", "--apply"} {
+				out = run(1, append([]string{"environments", "apply-live-target", mode}, lane...)...)
+				if !strings.Contains(out, "product_lane_not_found") {
+					t.Errorf("%s on an unowned lane: %s", mode, out)
+				}
+			}
+			if n := len(sim.Requests()) - requests; n != 0 {
+				t.Errorf("an unowned lane sent %d requests to Dokploy", n)
+			}
+
 			delete(vars, "LAUNCHPLANE_MASTER_ENCRYPTION_KEY")
 			out = run(1, append([]string{"environments", "show-live-target"}, lane...)...)
 			if !strings.Contains(out, "no secret encryption key configured") {

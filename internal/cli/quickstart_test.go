@@ -176,6 +176,33 @@ func TestQuickstartWalkthrough(t *testing.T) {
 			t.Errorf("final prod inventory lacks %s:\n%s", want, last)
 		}
 	}
+
+	// The demo product has a profile owning both lanes, so product reads
+	// and the live-target runtime sync work on the walkthrough's store.
+	launchplane := func(args ...string) string {
+		t.Helper()
+		out, errOut := &syncBuffer{}, &syncBuffer{}
+		cmdEnv := cli.Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errOut, Getenv: func(k string) string { return vars[k] }, Now: time.Now}
+		if code := cli.Main(context.Background(), args, cmdEnv); code != 0 {
+			t.Fatalf("%v exited %d:\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+		return out.String()
+	}
+	simURL := regexp.MustCompile(`Dokploy simulator at (\S+)\)`).FindStringSubmatch(section)[1]
+	profile := launchplane("product-profiles", "show", "--product", "demo")
+	for _, want := range []string{`"driver_id": "generic-web"`, `"base_url": "` + simURL + `/`, `"key": "DEMO_GREETING"`, `"repository": "ghcr.io/example/demo"`} {
+		if !strings.Contains(profile, want) {
+			t.Errorf("demo profile lacks %s:\n%s", want, profile)
+		}
+	}
+	for _, lane := range []string{"testing", "prod"} {
+		plan := launchplane("environments", "apply-live-target", "--dry-run", "--context", "demo", "--instance", lane)
+		if !strings.Contains(plan, `"changed_keys": [
+      "DEMO_GREETING"
+    ]`) {
+			t.Errorf("live-target dry-run of demo/%s:\n%s", lane, plan)
+		}
+	}
 	cancel()
 	<-done
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,7 +18,9 @@ import (
 	"github.com/launchplane/launchplane/internal/dokploy"
 	"github.com/launchplane/launchplane/internal/dokploysim"
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
@@ -26,12 +29,17 @@ import (
 )
 
 // The quickstart demo: a product "demo" with testing and prod lanes on an
-// in-process Dokploy simulator, two stored artifacts, and the Dokploy
-// credentials in managed secrets — so a newcomer can ship, gate, promote
-// and roll back without any real infrastructure.
+// in-process Dokploy simulator, its product profile, two stored artifacts,
+// and the Dokploy credentials in managed secrets — so a newcomer can ship,
+// gate, promote and roll back, read the product and sync a lane's runtime
+// environment without any real infrastructure.
 const (
+	demoProduct   = "demo"
 	demoContext   = "demo"
 	masterKeyFile = "master.key"
+	// demoGreeting is the runtime key the demo profile expects on both
+	// lanes; the first start stores a value for it on each.
+	demoGreeting = "DEMO_GREETING"
 )
 
 // demoArtifacts are the manifests the demo can ship.
@@ -104,6 +112,7 @@ func (a *app) seedDemo(ctx context.Context, dbURL string, ring *crypto.KeyRing, 
 		return err
 	}
 	stamp := record.FormatTime(a.env.Now())
+	lanes := []map[string]any{}
 	for _, lane := range record.TrackedLanes {
 		app, err := client.CreateApplication(ctx, dokploy.CreateApplicationInput{Name: demoContext + "-" + lane, EnvironmentID: sim.DefaultEnvironmentID()})
 		if err != nil {
@@ -116,6 +125,7 @@ func (a *app) seedDemo(ctx context.Context, dbURL string, ring *crypto.KeyRing, 
 		}
 		id := record.DokployTargetID{SchemaVersion: 1, Context: demoContext, Instance: lane, TargetID: app.ApplicationID, UpdatedAt: stamp, SourceLabel: "quickstart"}
 		row, _ := record.ProjectProviderTarget(t, id)
+		lanes = append(lanes, map[string]any{"instance": lane, "context": demoContext, "base_url": simURL + dokploysim.AppPath(app.ApplicationID)})
 		err = s.Update(ctx, func(tx store.Tx) error {
 			if err := tx.DokployTargetPut(ctx, t); err != nil {
 				return err
@@ -129,9 +139,50 @@ func (a *app) seedDemo(ctx context.Context, dbURL string, ring *crypto.KeyRing, 
 			return err
 		}
 	}
+	if err := a.seedDemoProfile(ctx, s, lanes); err != nil {
+		return err
+	}
 	ev := evidence.New(s, a.env.Now)
 	for _, m := range demoArtifacts {
 		if _, err := ev.IngestArtifact(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedDemoProfile writes product demo's profile: the simulator
+// applications re-created on this start are its lanes' base URLs, so every
+// start rewrites it. The first start (no profile yet) also stores the
+// greeting its expected_config names, so a live-target runtime sync of a
+// demo lane has a key to write.
+func (a *app) seedDemoProfile(ctx context.Context, s store.Store, lanes []map[string]any) error {
+	raw, err := json.Marshal(map[string]any{
+		"product": demoProduct, "display_name": "Demo", "repository": "example/demo", "driver_id": "generic-web",
+		"image": map[string]any{"repository": "ghcr.io/example/demo"}, "runtime_port": 8080, "health_path": "/api/health",
+		"lanes":           lanes,
+		"expected_config": map[string]any{"runtime_environment_keys": []map[string]any{{"key": demoGreeting, "context": demoContext}}},
+		"source":          "quickstart",
+	})
+	if err != nil {
+		return err
+	}
+	p, err := products.DecodeInput(raw, "quickstart")
+	if err != nil {
+		return err
+	}
+	res, err := products.New(s, a.env.Now).Upsert(ctx, products.UpsertInput{Profile: p})
+	if err != nil {
+		return err
+	}
+	if res.Action != products.ActionCreated {
+		return nil
+	}
+	env := runtimeenv.New(s, a.env.Now, nil)
+	for _, lane := range record.TrackedLanes {
+		// Instance records: resolving a lane needs one.
+		if _, err := env.Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: demoContext, Instance: lane},
+			map[string]any{demoGreeting: "Hello from the Launchplane demo (" + lane + ")"}, "quickstart"); err != nil {
 			return err
 		}
 	}

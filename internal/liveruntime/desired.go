@@ -26,12 +26,35 @@ type desiredEnv struct {
 	skipped    []string
 }
 
-// desired resolves the lane's desired env. Keys only execution owns
-// (targets.ExecutionOwned) are dropped, whichever layer sets them: a sync
-// that wrote DOCKER_IMAGE_REFERENCE, then deployed, would run an image no
-// deployment record names.
+// desired resolves the lane's desired env, scoped to what the owning
+// product profile's expected_config declares for the lane (service.md §8.1
+// step 3) when Config.ExpectedKeys is set, as Wire sets it. Keys only
+// execution owns (targets.ExecutionOwned) are dropped, whichever layer
+// sets them: a sync that wrote DOCKER_IMAGE_REFERENCE, then deployed, would
+// run an image no deployment record names.
 func (s *Service) desired(ctx context.Context, req Request) (desiredEnv, error) {
 	where := req.Context + "/" + req.Instance
+	// The profile is read first: a lane no profile owns is refused before
+	// any managed secret is opened.
+	var exp *ExpectedConfig
+	if s.cfg.ExpectedKeys != nil {
+		e, err := s.cfg.ExpectedKeys(ctx, req.Product, req.Context, req.Instance)
+		if errors.Is(err, ErrProductLaneNotFound) {
+			msg := "No product profile owns " + where + "; its expected_config decides what syncs, so nothing is synced."
+			if req.Product != "" {
+				msg = "The product profile " + req.Product + " does not own " + where + "; nothing is synced."
+			}
+			return desiredEnv{}, newError(CodeProductLaneNotFound, msg, err)
+		}
+		if err != nil {
+			return desiredEnv{}, fmt.Errorf("read expected config: %w", err)
+		}
+		if len(e.RuntimeKeys)+len(e.SecretBindingKeys) == 0 {
+			return desiredEnv{}, newError(CodeRuntimeEnvironmentEmpty,
+				"The product profile's expected_config declares no runtime keys or runtime_environment secret bindings for "+where+"; nothing would sync.", nil)
+		}
+		exp = &e
+	}
 	res, err := s.cfg.Resolve(ctx, req.Context, req.Instance)
 	if err != nil {
 		return desiredEnv{}, newError(CodeRuntimeEnvironmentUnavailable, "Could not resolve the runtime environment of "+where+".", err)
@@ -43,14 +66,7 @@ func (s *Service) desired(ctx context.Context, req Request) (desiredEnv, error) 
 			secretKeys = append(secretKeys, k)
 		}
 	}
-	if s.cfg.ExpectedKeys != nil {
-		exp, err := s.cfg.ExpectedKeys(ctx, req.Context, req.Instance)
-		if errors.Is(err, ErrProductLaneNotFound) {
-			return desiredEnv{}, newError(CodeProductLaneNotFound, "The product profile does not own "+where+".", err)
-		}
-		if err != nil {
-			return desiredEnv{}, fmt.Errorf("read expected config: %w", err)
-		}
+	if exp != nil {
 		var missing []string
 		for _, k := range exp.SecretBindingKeys {
 			if res.Sources[k] != runtimeenv.LayerManagedSecret {
@@ -63,6 +79,9 @@ func (s *Service) desired(ctx context.Context, req Request) (desiredEnv, error) 
 			e.MissingKeys = missing
 			return desiredEnv{}, e
 		}
+		// Resolved keys the profile does not expect stay off the target:
+		// a record written for another product sharing the context, or a
+		// leftover, must not reach this product's process.
 		want := append(slices.Clone(exp.RuntimeKeys), exp.SecretBindingKeys...)
 		keys = slices.DeleteFunc(keys, func(k string) bool { return !slices.Contains(want, k) })
 		secretKeys = slices.DeleteFunc(secretKeys, func(k string) bool { return !slices.Contains(exp.SecretBindingKeys, k) })

@@ -1,7 +1,8 @@
 // Package liveruntime syncs a tracked Dokploy target's live environment with
 // the runtime environment Launchplane holds for its lane (service.md §8.1):
-// records, the tracked target's env and the managed-secret overlay. A
-// product-config apply changes records only; this is the step that makes
+// records, the tracked target's env and the managed-secret overlay, scoped
+// to the keys the owning product profile's expected_config declares for the
+// lane (a lane no profile owns syncs nothing). A product-config apply changes records only; this is the step that makes
 // the live target carry them.
 //
 // A dry-run reads the target and reports the delta; an apply merges the
@@ -36,11 +37,16 @@ const (
 )
 
 // ErrProductLaneNotFound is what an ExpectedKeys seam returns (wrapped)
-// when the product profile does not own the lane.
+// when no product profile owns the lane, or the named product's profile
+// does not: the sync then refuses with CodeProductLaneNotFound.
 var ErrProductLaneNotFound = errors.New("product profile does not own the lane")
 
 // Request is one live-target runtime sync.
 type Request struct {
+	// Product, when set, names the product whose profile must own the
+	// lane (the product the caller was authorized on); empty means
+	// whichever single profile owns it.
+	Product  string
 	Context  string
 	Instance string
 	// Mode is ModeDryRun or ModeApply.
@@ -84,10 +90,12 @@ type Config struct {
 	// error wrapping targets.ErrNoCredentials is reported as such.
 	Dokploy func(ctx context.Context) (*dokploy.Client, error)
 	// ExpectedKeys scopes the desired keys to the product profile's
-	// expected_config for the lane (service.md §8.1 step 3). Product
-	// profiles do not exist yet, so it is nil and every resolved key is
-	// desired; when profiles land they fill this seam.
-	ExpectedKeys func(ctx context.Context, context, instance string) (ExpectedConfig, error)
+	// expected_config for the lane (service.md §8.1 step 3); product is
+	// Request.Product, possibly empty. It returns an error wrapping
+	// ErrProductLaneNotFound when no profile (or not product's) owns the
+	// lane. Wire reads the stored profiles; nil desires every resolved key
+	// (tests of the sync mechanics only).
+	ExpectedKeys func(ctx context.Context, product, context, instance string) (ExpectedConfig, error)
 	// Deploy triggers a deploy of the target and waits for it. Nil refuses
 	// deploy requests before anything is read or written.
 	Deploy func(ctx context.Context, t targets.Tracked, noCache bool, timeout time.Duration) (DeployResult, error)
@@ -330,7 +338,7 @@ func (s *Service) RunWith(ctx context.Context, req Request, h Hooks) (Result, er
 }
 
 func (s *Service) validate(req *Request) error {
-	req.Context, req.Instance, req.Mode = strings.TrimSpace(req.Context), strings.TrimSpace(req.Instance), strings.TrimSpace(req.Mode)
+	req.Product, req.Context, req.Instance, req.Mode = strings.TrimSpace(req.Product), strings.TrimSpace(req.Context), strings.TrimSpace(req.Instance), strings.TrimSpace(req.Mode)
 	var problems []string
 	if req.Context == "" || req.Instance == "" {
 		problems = append(problems, "context and instance are required")

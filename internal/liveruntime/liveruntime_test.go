@@ -25,6 +25,7 @@ import (
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 	"github.com/launchplane/launchplane/internal/targets"
+	"github.com/launchplane/launchplane/internal/targets/targetstest"
 )
 
 const (
@@ -40,7 +41,8 @@ func clock() time.Time { return now }
 
 // fixture is one lane cm/testing tracked to a simulated Dokploy
 // application, with runtime records, a managed secret, Dokploy
-// credentials and a key-safety policy in a real store.
+// credentials, a key-safety policy and product cm's profile owning the
+// lane and expecting every key the fixture plants, in a real store.
 type fixture struct {
 	t      *testing.T
 	s      *sqlstore.Store
@@ -104,7 +106,19 @@ func newFixture(t *testing.T, url string) *fixture {
 	f.putSecret(secrets.PutInput{Scope: record.SecretScopeContextInstance, Integration: record.IntegrationRuntimeEnvironment, Name: "smtp",
 		Context: "cm", Instance: "testing", BindingKey: "SMTP_PASSWORD", Value: secretValue})
 	f.policy(record.RuntimeSecretSafetyRule{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassNonProd})
+	f.own("testing", fixtureRuntimeKeys, "SMTP_PASSWORD")
 	return f
+}
+
+// fixtureRuntimeKeys are the non-secret keys the fixture resolves for
+// cm/testing: its runtime records and the tracked target's env.
+var fixtureRuntimeKeys = []string{"DEBUG", "FOO", "TARGET_ONLY", "WORKERS"}
+
+// own makes product cm's profile own cm/<instance> and expect exactly
+// runtimeKeys and the secret binding keys there.
+func (f *fixture) own(instance string, runtimeKeys []string, secretKeys ...string) {
+	f.t.Helper()
+	targetstest.OwnLane(f.t, f.s, "cm", "cm", instance, runtimeKeys, secretKeys)
 }
 
 // track stores the target and target-id records of cm/<instance>.
@@ -327,6 +341,7 @@ func TestApplyCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.track("prod", record.TargetCompose, composeID)
+	f.own("prod", []string{"FOO", "TARGET_ONLY"})
 	if _, err := runtimeenv.New(f.s, clock, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "prod"},
 		map[string]any{"FOO": "new"}, "test"); err != nil {
 		t.Fatal(err)
@@ -399,23 +414,24 @@ func TestRefusals(t *testing.T) {
 				map[string]any{"PEM": "a\nb"}, "test"); err != nil {
 				t.Fatal(err)
 			}
+			f.own("testing", append([]string{"PEM"}, fixtureRuntimeKeys...), "SMTP_PASSWORD")
 		}, req: dry(), code: liveruntime.CodeRuntimeEnvironmentUnavailable},
 		{name: "no policy on apply", setup: func(f *fixture) { f.exec("DELETE FROM launchplane_runtime_key_safety_policies") }, req: apply(), code: liveruntime.CodeRuntimeKeySafetyUnavailable},
 		{name: "policy refuses the secret", setup: func(f *fixture) {
 			f.policy(record.RuntimeSecretSafetyRule{BindingKey: "SMTP_PASSWORD", SecretClass: record.SecretClassProdOnly})
 		}, req: apply(), code: liveruntime.CodeRuntimeKeySafetyFailed},
 		{name: "expected keys: none", cfg: func(c *liveruntime.Config) {
-			c.ExpectedKeys = func(context.Context, string, string) (liveruntime.ExpectedConfig, error) {
+			c.ExpectedKeys = func(context.Context, string, string, string) (liveruntime.ExpectedConfig, error) {
 				return liveruntime.ExpectedConfig{RuntimeKeys: []string{"NOT_RESOLVED"}}, nil
 			}
 		}, req: dry(), code: liveruntime.CodeRuntimeEnvironmentEmpty},
 		{name: "expected keys: secret missing", cfg: func(c *liveruntime.Config) {
-			c.ExpectedKeys = func(context.Context, string, string) (liveruntime.ExpectedConfig, error) {
+			c.ExpectedKeys = func(context.Context, string, string, string) (liveruntime.ExpectedConfig, error) {
 				return liveruntime.ExpectedConfig{RuntimeKeys: []string{"FOO"}, SecretBindingKeys: []string{"SMTP_PASSWORD", "API_TOKEN"}}, nil
 			}
 		}, req: dry(), code: liveruntime.CodeRuntimeSecretValuesMissing},
 		{name: "expected keys: lane not owned", cfg: func(c *liveruntime.Config) {
-			c.ExpectedKeys = func(context.Context, string, string) (liveruntime.ExpectedConfig, error) {
+			c.ExpectedKeys = func(context.Context, string, string, string) (liveruntime.ExpectedConfig, error) {
 				return liveruntime.ExpectedConfig{}, liveruntime.ErrProductLaneNotFound
 			}
 		}, req: dry(), code: liveruntime.CodeProductLaneNotFound},
@@ -450,13 +466,97 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// TestProductScoping: Wire scopes the sync to the owning product profile's
+// expected_config (service.md §8.1 step 3). A lane no profile owns, or
+// not the named product's, fails closed before Dokploy is called; a
+// profile expecting nothing syncs nothing; an expected secret without a
+// value refuses; a resolved key the profile does not expect is never
+// written.
+func TestProductScoping(t *testing.T) {
+	ctx := context.Background()
+	refusals := []struct {
+		name  string
+		setup func(f *fixture)
+		req   liveruntime.Request
+		code  string
+		is    error
+	}{
+		{name: "no profile owns the lane", setup: func(f *fixture) { f.exec("DELETE FROM launchplane_product_profiles") },
+			req: apply(), code: liveruntime.CodeProductLaneNotFound, is: store.ErrNotFound},
+		{name: "the owning profile has another lane only", setup: func(f *fixture) {
+			f.exec("DELETE FROM launchplane_product_profiles")
+			f.own("prod", []string{"FOO"})
+		}, req: dry(), code: liveruntime.CodeProductLaneNotFound},
+		{name: "the named product does not own the lane", setup: func(f *fixture) {
+			targetstest.OwnLane(f.t, f.s, "other", "other", "testing", []string{"FOO"}, nil)
+		}, req: liveruntime.Request{Product: "other", Context: "cm", Instance: "testing", Mode: "apply"}, code: liveruntime.CodeProductLaneNotFound},
+		{name: "the named product has no profile", req: liveruntime.Request{Product: "ghost", Context: "cm", Instance: "testing", Mode: "dry-run"},
+			code: liveruntime.CodeProductLaneNotFound},
+		{name: "two profiles own the lane", setup: func(f *fixture) {
+			targetstest.OwnLane(f.t, f.s, "twin", "cm", "testing", []string{"FOO"}, nil)
+		}, req: apply(), is: store.ErrConflict},
+		{name: "no expected keys", setup: func(f *fixture) { f.own("testing", nil) }, req: apply(), code: liveruntime.CodeRuntimeEnvironmentEmpty},
+		{name: "expected keys none resolved", setup: func(f *fixture) { f.own("testing", []string{"NOT_RESOLVED"}) }, req: dry(), code: liveruntime.CodeRuntimeEnvironmentEmpty},
+		{name: "expected secret without a value", setup: func(f *fixture) { f.own("testing", fixtureRuntimeKeys, "SMTP_PASSWORD", "API_TOKEN") },
+			req: apply(), code: liveruntime.CodeRuntimeSecretValuesMissing},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, sqltest.SQLiteURL(t))
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			before := len(f.sim.Requests())
+			_, err := f.service(nil).Run(ctx, tt.req)
+			if err == nil || codeOf(err) != tt.code || (tt.is != nil && !errors.Is(err, tt.is)) {
+				t.Fatalf("got %v, want code %q (is %v)", err, tt.code, tt.is)
+			}
+			if n := len(f.sim.Requests()) - before; n != 0 {
+				t.Errorf("a refused sync sent %d requests to Dokploy", n)
+			}
+			var e *liveruntime.Error
+			if tt.code == liveruntime.CodeRuntimeSecretValuesMissing && (!errors.As(err, &e) || !cmp.Equal([]string{"API_TOKEN"}, e.MissingKeys)) {
+				t.Errorf("missing keys: %v", err)
+			}
+			if strings.Contains(err.Error(), secretValue) || strings.Contains(err.Error(), runtimeValue) {
+				t.Errorf("error carries a value: %v", err)
+			}
+		})
+	}
+
+	// A resolved key the profile does not expect (DEBUG) is not synced;
+	// naming the owning product is allowed.
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		f.own("testing", []string{"FOO", "TARGET_ONLY", "WORKERS"}, "SMTP_PASSWORD")
+		req := apply()
+		req.Product = "cm"
+		res, err := f.service(nil).Run(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"FOO", "SMTP_PASSWORD", "TARGET_ONLY", "WORKERS"}, res.RuntimeEnvironment.ChangedKeys); diff != "" {
+			t.Errorf("changed keys (-want +got):\n%s", diff)
+		}
+		if res.RuntimeEnvironment.DesiredKeyCount != 4 || res.Apply.Verification.VerifiedKeyCount != 4 {
+			t.Errorf("counts: %+v %+v", res.RuntimeEnvironment, res.Apply.Verification)
+		}
+		live := dokploy.ParseEnv(*f.app().Env)
+		if _, ok := live["DEBUG"]; ok {
+			t.Errorf("the unexpected key DEBUG reached the live env: %q", *f.app().Env)
+		}
+		if live["FOO"] != runtimeValue || live["WORKERS"] != "4" || live["SMTP_PASSWORD"] != secretValue {
+			t.Errorf("expected keys not synced: %v", dokploy.ParseEnv(*f.app().Env)["WORKERS"])
+		}
+	})
+}
+
 // TestDryRunWithoutPolicy reports key safety as unavailable instead of
 // refusing, and ExpectedKeys narrows the delta to the declared keys.
 func TestDryRunWithoutPolicy(t *testing.T) {
 	f := newFixture(t, sqltest.SQLiteURL(t))
 	f.exec("DELETE FROM launchplane_runtime_key_safety_policies")
 	res, err := f.service(func(c *liveruntime.Config) {
-		c.ExpectedKeys = func(context.Context, string, string) (liveruntime.ExpectedConfig, error) {
+		c.ExpectedKeys = func(context.Context, string, string, string) (liveruntime.ExpectedConfig, error) {
 			return liveruntime.ExpectedConfig{RuntimeKeys: []string{"FOO", "UNRELATED"}, SecretBindingKeys: []string{"SMTP_PASSWORD"}}, nil
 		}
 	}).Run(context.Background(), dry())
@@ -609,6 +709,8 @@ func TestExecutionOwnedKeysNeverSynced(t *testing.T) {
 				targets.EnvRuntimeIdentity: `{"x":1}`}, "test"); err != nil {
 			t.Fatal(err)
 		}
+		// The profile expects them too: skipping them is not scoping's doing.
+		f.own("testing", append([]string{targets.EnvImageReference, targets.EnvArtifactID, targets.EnvRuntimeIdentity}, fixtureRuntimeKeys...), "SMTP_PASSWORD")
 		deploys := 0
 		svc := f.service(func(c *liveruntime.Config) {
 			c.Deploy = func(context.Context, targets.Tracked, bool, time.Duration) (liveruntime.DeployResult, error) {
@@ -655,6 +757,7 @@ func TestExecutionOwnedKeysNeverSynced(t *testing.T) {
 		// Nothing but execution-owned keys: nothing to sync.
 		f.exec("DELETE FROM launchplane_runtime_environments")
 		f.exec("DELETE FROM launchplane_secret_bindings WHERE binding_key = 'SMTP_PASSWORD'")
+		f.own("testing", []string{targets.EnvSourceGitRef, targets.EnvImageReference})
 		if _, err := runtimeenv.New(f.s, clock, nil).Put(ctx, runtimeenv.Route{Scope: record.ScopeInstance, Context: "cm", Instance: "testing"},
 			map[string]any{targets.EnvSourceGitRef: "main"}, "test"); err != nil {
 			t.Fatal(err)

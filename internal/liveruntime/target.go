@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/launchplane/launchplane/internal/deploy"
 	"github.com/launchplane/launchplane/internal/dokploy"
+	"github.com/launchplane/launchplane/internal/products"
+	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
@@ -54,9 +57,9 @@ func (s *Service) write(ctx context.Context, c *dokploy.Client, tr targets.Track
 // that deployment; no evidence, since the image does not change: a sync
 // never writes the execution-owned keys). Each redeploy gets a title of its
 // own (redeployReason), so its wait never mistakes another deployment
-// started in the same second for it. base
-// carries Dokploy transport settings only. ExpectedKeys stays nil until
-// product profiles exist.
+// started in the same second for it. The desired keys are scoped to the
+// owning product profile's expected_config for the lane (expectedKeys).
+// base carries Dokploy transport settings only.
 func Wire(s store.Store, ring *crypto.KeyRing, now func() time.Time, base dokploy.Config) Config {
 	sec := secrets.New(s, ring, now, nil)
 	env := runtimeenv.New(s, now, targets.TrackedRoutes(s))
@@ -71,11 +74,42 @@ func Wire(s store.Store, ring *crypto.KeyRing, now func() time.Time, base dokplo
 		Resolve: func(ctx context.Context, context, instance string) (runtimeenv.Resolution, error) {
 			return env.Resolve(ctx, context, instance, layers)
 		},
-		Dokploy: client,
+		Dokploy:      client,
+		ExpectedKeys: expectedKeys(s),
 		Deploy: func(ctx context.Context, tr targets.Tracked, noCache bool, timeout time.Duration) (DeployResult, error) {
 			out, err := exec.Redeploy(ctx, tr, noCache, timeout, redeployReason())
 			return DeployResult{DeploymentID: out.DeploymentID, Status: out.Status, Detail: out.Detail}, err
 		},
+	}
+}
+
+// expectedKeys reads what the product profile owning the lane expects
+// there (service.md §8.1 step 3). With a product named, that product's
+// profile must own the lane; without, exactly one profile must (two are
+// products.ErrAmbiguous, a conflict: never a guess). A lane no profile owns
+// fails closed with ErrProductLaneNotFound: without expected_config there
+// is no telling which resolved keys belong to the product.
+func expectedKeys(s store.Store) func(ctx context.Context, product, context, instance string) (ExpectedConfig, error) {
+	return func(ctx context.Context, product, contextName, instance string) (ExpectedConfig, error) {
+		var p record.ProductProfile
+		var err error
+		if product != "" {
+			p, err = products.Get(ctx, s, product)
+		} else {
+			p, _, err = products.ProductForLane(ctx, s, contextName, instance)
+		}
+		if err == nil {
+			var e products.Expected
+			if e, err = products.ExpectedKeys(p, contextName, instance); err == nil {
+				return ExpectedConfig{RuntimeKeys: e.RuntimeKeys, SecretBindingKeys: e.SecretBindingKeys}, nil
+			}
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			// No such profile, no profile owning the lane, or a profile
+			// without it: all wrap store.ErrNotFound.
+			return ExpectedConfig{}, fmt.Errorf("%w: %w", ErrProductLaneNotFound, err)
+		}
+		return ExpectedConfig{}, fmt.Errorf("find the product profile of %s/%s: %w", contextName, instance, err)
 	}
 }
 

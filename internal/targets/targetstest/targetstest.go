@@ -1,17 +1,21 @@
 // Package targetstest seeds what a lane's provider operations read — a
 // tracked Dokploy target, the managed Dokploy credentials, a deployed
-// simulator application — for the API and CLI tests.
+// simulator application, the product profile owning the lane — for the API
+// and CLI tests.
 package targetstest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/launchplane/launchplane/internal/dokploysim"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/secrets"
 	"github.com/launchplane/launchplane/internal/secrets/crypto"
@@ -97,4 +101,81 @@ func DeployedApp(t testing.TB, base, apiKey string, sim *dokploysim.Sim) string 
 		"username": nil, "password": nil, "registryUrl": nil}, nil)
 	post("application.deploy", map[string]any{"applicationId": app.ApplicationID}, nil)
 	return app.ApplicationID
+}
+
+// OwnLane makes product's profile own the lane (contextName, instance) and
+// expect exactly runtimeKeys and secretBindingKeys (integration
+// runtime_environment) there, as requirements scoped to that lane: what a
+// live-target runtime sync of the lane may write. A stored profile keeps
+// its other lanes and requirements (calling it again for the lane replaces
+// the lane's requirements); a new one is a minimal generic-web profile
+// (repository example/<product>). It returns the stored profile.
+func OwnLane(t testing.TB, s store.Store, product, contextName, instance string, runtimeKeys, secretBindingKeys []string) record.ProductProfile {
+	t.Helper()
+	ctx := context.Background()
+	// The profile is edited as JSON so that new lanes and requirements
+	// get the decoder's defaults.
+	raw := []byte(`{"product":` + quote(t, product) + `,"display_name":` + quote(t, product) +
+		`,"repository":` + quote(t, "example/"+product) + `,"driver_id":"generic-web"}`)
+	switch p, err := products.Get(ctx, s, product); {
+	case err == nil:
+		if raw, err = json.Marshal(p); err != nil {
+			t.Fatal(err)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	here := func(m any) bool {
+		e := m.(map[string]any)
+		return e["context"] == contextName && e["instance"] == instance
+	}
+	lanes, _ := doc["lanes"].([]any)
+	if !slices.ContainsFunc(lanes, here) {
+		lanes = append(lanes, map[string]any{"instance": instance, "context": contextName})
+	}
+	doc["lanes"] = append([]any{}, lanes...)
+	cfg, _ := doc["expected_config"].(map[string]any)
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	keys, _ := cfg["runtime_environment_keys"].([]any)
+	keys = slices.DeleteFunc(keys, here)
+	for _, k := range runtimeKeys {
+		keys = append(keys, map[string]any{"key": k, "context": contextName, "instance": instance})
+	}
+	bindings, _ := cfg["managed_secret_bindings"].([]any)
+	bindings = slices.DeleteFunc(bindings, func(m any) bool {
+		return here(m) && m.(map[string]any)["integration"] == record.SecretIntegrationRuntimeEnv
+	})
+	for _, k := range secretBindingKeys {
+		bindings = append(bindings, map[string]any{"binding_key": k, "integration": record.SecretIntegrationRuntimeEnv, "context": contextName, "instance": instance})
+	}
+	cfg["runtime_environment_keys"], cfg["managed_secret_bindings"] = append([]any{}, keys...), append([]any{}, bindings...)
+	doc["expected_config"] = cfg
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := products.DecodeInput(raw, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := products.New(s, time.Now).Upsert(ctx, products.UpsertInput{Profile: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Profile
+}
+
+func quote(t testing.TB, v string) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
