@@ -102,7 +102,8 @@ func (a *API) postLiveRuntime(ctx context.Context, in *writeInput) (*acceptedOut
 		}
 	}
 	svc := liveruntime.New(liveruntime.Wire(a.deps.Store, a.deps.SecretKeys, a.deps.Now, dokploy.Config{}))
-	req := liveruntime.Request{Context: env.Context, Instance: env.Instance, Mode: env.Mode,
+	// The product the caller was authorized for must own the lane.
+	req := liveruntime.Request{Product: env.Product, Context: env.Context, Instance: env.Instance, Mode: env.Mode,
 		Deploy: env.Deploy, NoCache: env.NoCache, TimeoutSeconds: env.DeployTimeoutSeconds}
 	accepted := func(res liveruntime.Result) Accepted {
 		return Accepted{Status: "accepted", TraceID: TraceID(ctx), Result: res,

@@ -426,3 +426,26 @@ func TestLiveRuntimeRouteProductScoping(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveRuntimeRouteProductMustOwnLane: the product the caller is
+// authorized for must be the one owning the lane — an authorization for
+// product cm does not reach another product's lane in the same context.
+func TestLiveRuntimeRouteProductMustOwnLane(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newLiveRuntimeHarness(t, engine.URL(t), true)
+			if _, err := h.store.DB().Exec("DELETE FROM launchplane_product_profiles"); err != nil {
+				t.Fatal(err)
+			}
+			targetstest.OwnLane(t, h.store, "other", "cm", "testing", []string{"FOO"}, nil)
+			before := len(h.sim.Requests())
+			r := h.do("POST", lrPath, h.token("acme/web", lrApplyRef), lrBody(t, "apply", nil))
+			if errorCode(r) != "product_lane_not_found" {
+				t.Fatalf("product cm on other's lane: %d %s", r.status, r.raw)
+			}
+			if n := len(h.sim.Requests()) - before; n != 0 || h.env() != lrInitialEnv {
+				t.Fatalf("the refusal reached Dokploy (%d requests)", n)
+			}
+		})
+	}
+}

@@ -96,7 +96,8 @@ refuses with lane_busy and Dokploy is not called. --dry-run needs no lane.
 
 The same service runs POST /v1/live-target-runtime/apply. Output holds key
 names and counts only, never values. Refusals print their code
-(tracked_target_not_found, lane_busy, runtime_environment_empty,
+(tracked_target_not_found, product_lane_not_found, lane_busy,
+runtime_environment_empty, runtime_secret_values_missing,
 runtime_environment_unavailable, dokploy_credentials_missing,
 dokploy_target_read_failed, dokploy_target_write_failed,
 runtime_key_safety_unavailable, runtime_key_safety_failed,
