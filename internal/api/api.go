@@ -113,6 +113,7 @@ func New(deps Deps) *API {
 	a.registerTargetLogs()
 	a.registerLiveRuntime()
 	a.registerProductProfiles()
+	a.registerProductOnboarding()
 	a.registerDrivers()
 	return a
 }
