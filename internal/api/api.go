@@ -115,6 +115,7 @@ func New(deps Deps) *API {
 	a.registerProductProfiles()
 	a.registerProductOnboarding()
 	a.registerDrivers()
+	a.registerProducts()
 	return a
 }
 

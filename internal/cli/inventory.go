@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/productview"
 	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 )
@@ -26,8 +27,16 @@ func (a *app) inventoryCommand() *cobra.Command {
 	show := a.readCommand("show --context C --instance I", "Print one lane's inventory record", func(ctx context.Context, _ *evidence.Service, s *sqlstore.Store) (any, error) {
 		return s.InventoryGet(ctx, lane.context, lane.instance)
 	})
-	status := a.readCommand("status --context C --instance I", "Print one lane's inventory, tuple, latest evidence and freshness", func(ctx context.Context, svc *evidence.Service, _ *sqlstore.Store) (any, error) {
-		return svc.LaneStatus(ctx, lane.context, lane.instance)
+	status := a.readCommand("status --context C --instance I", "Print one lane's inventory, tuple, latest evidence, freshness and lane summary", func(ctx context.Context, svc *evidence.Service, s *sqlstore.Store) (any, error) {
+		st, err := svc.LaneStatus(ctx, lane.context, lane.instance)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := productview.New(s, svc).LaneSummary(ctx, lane.context, lane.instance)
+		return struct {
+			evidence.LaneStatus
+			LaneSummary productview.LaneSummary `json:"lane_summary"`
+		}{st, sum}, err
 	})
 	for _, cmd := range []*cobra.Command{show, status} {
 		cmd.Flags().StringVar(&lane.context, "context", "", "lane context")
@@ -44,9 +53,20 @@ func (a *app) inventoryCommand() *cobra.Command {
 	list.Flags().StringVar(&listContext, "context", "", "filter by context")
 
 	var overviewContext string
-	overview := a.readCommand("overview", "Summarize what runs in every lane", func(ctx context.Context, svc *evidence.Service, _ *sqlstore.Store) (any, error) {
+	overview := a.readCommand("overview", "Summarize what runs in every lane, with each lane's summary", func(ctx context.Context, svc *evidence.Service, s *sqlstore.Store) (any, error) {
 		lanes, err := svc.Overview(ctx, overviewContext)
-		return map[string]any{"lanes": lanes}, err
+		if err != nil {
+			return nil, err
+		}
+		summaries := make([]productview.LaneSummary, 0, len(lanes))
+		for _, l := range lanes {
+			sum, err := productview.New(s, svc).LaneSummary(ctx, l.Context, l.Instance)
+			if err != nil {
+				return nil, err
+			}
+			summaries = append(summaries, sum)
+		}
+		return map[string]any{"lanes": lanes, "lane_summaries": summaries}, nil
 	})
 	overview.Flags().StringVar(&overviewContext, "context", "", "filter by context")
 

@@ -1,0 +1,166 @@
+package productview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/launchplane/launchplane/internal/products"
+	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/store"
+)
+
+// Config-status values: per key, and for the environment as a whole.
+const (
+	ConfigConfigured = "configured"
+	ConfigMissing    = "missing"
+	ConfigDisabled   = "disabled"
+	ConfigComplete   = "complete"
+	ConfigIncomplete = "incomplete"
+)
+
+// Config key kinds.
+const (
+	KindRuntimeEnvironment = "runtime_environment"
+	KindManagedSecret      = "managed_secret"
+)
+
+// ConfigStatus says, for every key the product's expected_config declares
+// for one environment, whether the lane has it (records.md §4.2, service.md
+// §2.2 config-status). It names keys and where they are configured; it
+// never carries a value.
+type ConfigStatus struct {
+	Product     string      `json:"product"`
+	Environment string      `json:"environment"`
+	Context     string      `json:"context"`
+	Status      string      `json:"status"`
+	Keys        []ConfigKey `json:"keys"`
+	Summary     ConfigCount `json:"summary"`
+}
+
+// ConfigKey is one expected key's state. Source says which layer provides
+// a configured runtime key (global, context, instance or target) or which
+// binding scope provides a secret (global, context or instance).
+type ConfigKey struct {
+	Key       string `json:"key"`
+	Kind      string `json:"kind"`
+	Status    string `json:"status"`
+	Source    string `json:"source"`
+	BindingID string `json:"binding_id,omitempty"`
+}
+
+// ConfigCount counts the keys by status.
+type ConfigCount struct {
+	Configured int `json:"configured"`
+	Missing    int `json:"missing"`
+	Disabled   int `json:"disabled"`
+}
+
+// ConfigStatus reads the expected-key status of one environment.
+//
+// A runtime key is configured when a runtime-environment record of the
+// lane (global, context or instance) or the lane's tracked target declares
+// it, else missing. A secret binding key is configured when the most
+// specific runtime_environment binding for it (instance, then context,
+// then global) is configured and its secret is too, disabled when such a
+// binding exists but it or its secret is disabled, else missing.
+func (s *Service) ConfigStatus(ctx context.Context, product, environment string) (ConfigStatus, error) {
+	p, err := s.profile(ctx, product)
+	if err != nil {
+		return ConfigStatus{}, err
+	}
+	lane, err := laneOf(p, environment)
+	if err != nil {
+		return ConfigStatus{}, err
+	}
+	expected, err := products.ExpectedKeys(p, lane.Context, lane.Instance)
+	if err != nil {
+		return ConfigStatus{}, err
+	}
+	cfg, err := s.laneConfig(ctx, lane.Context, lane.Instance)
+	if err != nil {
+		return ConfigStatus{}, err
+	}
+	out := ConfigStatus{Product: p.Product, Environment: lane.Instance, Context: lane.Context, Keys: []ConfigKey{}}
+	for _, key := range expected.RuntimeKeys {
+		k := ConfigKey{Key: key, Kind: KindRuntimeEnvironment, Status: ConfigMissing}
+		// Later layers win in resolution, so the last layer naming the key
+		// is the one that provides it.
+		for _, rs := range cfg.RuntimeSettings {
+			if slices.Contains(rs.EnvKeys, key) {
+				k.Status, k.Source = ConfigConfigured, rs.Scope
+			}
+		}
+		if slices.Contains(cfg.targetEnvKeys, key) {
+			k.Status, k.Source = ConfigConfigured, "target"
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	for _, key := range expected.SecretBindingKeys {
+		k, err := s.secretKeyStatus(ctx, cfg.bindings, key)
+		if err != nil {
+			return ConfigStatus{}, err
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	for _, k := range out.Keys {
+		switch k.Status {
+		case ConfigConfigured:
+			out.Summary.Configured++
+		case ConfigDisabled:
+			out.Summary.Disabled++
+		default:
+			out.Summary.Missing++
+		}
+	}
+	out.Status = ConfigComplete
+	if out.Summary.Missing+out.Summary.Disabled > 0 {
+		out.Status = ConfigIncomplete
+	}
+	return out, nil
+}
+
+func (s *Service) secretKeyStatus(ctx context.Context, bindings []record.SecretBinding, key string) (ConfigKey, error) {
+	k := ConfigKey{Key: key, Kind: KindManagedSecret, Status: ConfigMissing}
+	var best *record.SecretBinding
+	rank := func(b record.SecretBinding) int {
+		switch {
+		case b.Instance != "":
+			return 2
+		case b.Context != "":
+			return 1
+		}
+		return 0
+	}
+	for i, b := range bindings {
+		if b.Integration != record.SecretIntegrationRuntimeEnv || b.BindingKey != key {
+			continue
+		}
+		// Most specific wins; at one scope a configured binding wins.
+		if best == nil || rank(b) > rank(*best) ||
+			(rank(b) == rank(*best) && b.Status == record.SecretStatusConfigured && best.Status != record.SecretStatusConfigured) {
+			best = &bindings[i]
+		}
+	}
+	if best == nil {
+		return k, nil
+	}
+	k.BindingID, k.Source = best.BindingID, []string{"global", "context", "instance"}[rank(*best)]
+	k.Status = ConfigDisabled
+	if best.Status != record.SecretStatusConfigured {
+		return k, nil
+	}
+	secret, err := s.store.SecretGet(ctx, best.SecretID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		k.Status = ConfigMissing
+	case err != nil:
+		return ConfigKey{}, fmt.Errorf("read secret of binding %s: %w", best.BindingID, err)
+	case secret.Status == record.SecretStatusConfigured:
+		k.Status = ConfigConfigured
+	}
+	return k, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
