@@ -14,8 +14,8 @@ import (
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/driver"
-	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/products"
+	"github.com/launchplane/launchplane/internal/productview"
 	"github.com/launchplane/launchplane/internal/store"
 )
 
@@ -106,11 +106,11 @@ type DriverContextView struct {
 
 // DriverView is one driver serving the context, for one product.
 type DriverView struct {
-	DriverID         string               `json:"driver_id"`
-	Product          string               `json:"product"`
-	Descriptor       driver.Descriptor    `json:"descriptor"`
-	AvailableActions []AvailableAction    `json:"available_actions"`
-	LaneSummary      *evidence.LaneStatus `json:"lane_summary,omitempty"`
+	DriverID         string                   `json:"driver_id"`
+	Product          string                   `json:"product"`
+	Descriptor       driver.Descriptor        `json:"descriptor"`
+	AvailableActions []AvailableAction        `json:"available_actions"`
+	LaneSummary      *productview.LaneSummary `json:"lane_summary,omitempty"`
 }
 
 // AvailableAction is a driver action (own or inherited) with the caller's
@@ -335,9 +335,11 @@ func (a *API) driverView(ctx context.Context, context, instance string) (*struct
 		a.log.WarnContext(ctx, "product profiles name unregistered drivers", slog.String("trace_id", TraceID(ctx)), slog.Any("products", unknown))
 	}
 	view := DriverContextView{Context: context, Instance: instance, Drivers: []DriverView{}}
-	var lane *evidence.LaneStatus
-	if instance != "" && a.deps.Evidence != nil && len(matches) > 0 {
-		st, err := a.deps.Evidence.LaneStatus(ctx, context, instance)
+	// The sanitized lane read model: raw evidence records carry provider
+	// target ids, which views never show.
+	var lane *productview.LaneSummary
+	if instance != "" && a.deps.Evidence != nil && a.deps.Store != nil && len(matches) > 0 {
+		st, err := productview.New(a.deps.Store, a.deps.Evidence).LaneSummary(ctx, context, instance)
 		if err != nil {
 			return nil, a.fail(ctx, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/launchplane/launchplane/internal/driver"
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/products"
+	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
 
@@ -480,6 +481,39 @@ func TestDriverIdempotency(t *testing.T) {
 		h2.do(http.MethodPost, path, tok, dry, "Idempotency-Key", "dry-1")
 		if runs != 3 {
 			t.Errorf("a dry run was replayed: handler ran %d times, want 3", runs)
+		}
+	})
+}
+
+// TestDriverLaneViewHidesTargetIDs: a lane's driver view carries the
+// sanitized lane summary — never the provider target id that raw
+// deployment evidence holds.
+func TestDriverLaneViewHidesTargetIDs(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		p, err := products.DecodeInput([]byte(driverWebProfile), products.SourceCLI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := products.New(h.store, time.Now).Upsert(ctx, products.UpsertInput{Profile: p}); err != nil {
+			t.Fatal(err)
+		}
+		const targetID = "app-target-id-never-shown-4f1c"
+		d := record.Deployment{SchemaVersion: 1, RecordID: "deployment-view-1", Context: "web-ctx", Instance: "testing", SourceGitRef: "main",
+			WaitForCompletion: true, VerifyDestinationHealth: true, DelegatedExecutor: record.DelegatedExecutorDokploy,
+			ResolvedTarget: &record.ResolvedTarget{TargetType: record.TargetApplication, TargetID: targetID, TargetName: "web-testing"},
+			Deploy: record.DeploymentEvidence{TargetName: "web-testing", TargetType: record.TargetApplication, DeployMode: "m", Status: record.StatusPass,
+				FinishedAt: record.FormatTime(time.Now())},
+			PostDeployUpdate: record.PostDeployUpdateEvidence{Status: record.StatusSkipped}, DestinationHealth: record.HealthcheckEvidence{Status: record.StatusSkipped}}
+		if _, err := evidence.New(h.store, time.Now).IngestDeployment(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		r := h.do(http.MethodGet, "/v1/contexts/web-ctx/instances/testing/driver-view", h.token("acme/ops", opsRef), nil)
+		if r.status != http.StatusOK || !strings.Contains(r.raw, `"lane_summary"`) {
+			t.Fatalf("lane driver-view = %d %s", r.status, r.raw)
+		}
+		if strings.Contains(r.raw, targetID) {
+			t.Errorf("the lane driver view leaks the target id:\n%s", r.raw)
 		}
 	})
 }
