@@ -215,94 +215,102 @@ func checkFresh(rt route) error {
 // target-id record (nil: keep what is stored).
 type change func(rt route, now string) (next record.DokployTarget, nextID *record.DokployTargetID, err error)
 
-// mutate runs one dual-write mutation in one transaction: lock the route,
-// validate its explicit row against the current pair, write the changed
-// Dokploy records, then write the matching provider-target row. Any
-// error rolls everything back.
+// mutate runs one dual-write mutation (mutateTx) in its own transaction.
+// Any error rolls everything back.
 func (s *Service) mutate(ctx context.Context, context, instance string, fn change) (Result, error) {
 	var res Result
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		res = Result{}
-		if err := tx.Lock(ctx, lockKey(context, instance)); err != nil {
-			return err
-		}
-		rt, err := readRoute(ctx, tx, context, instance)
-		if err != nil {
-			return err
-		}
-		if err := checkFresh(rt); err != nil {
-			return err
-		}
-		now := record.FormatTime(s.now())
-		next, nextID, err := fn(rt, now)
-		if err != nil {
-			return err
-		}
-		if next.Context != context || next.Instance != instance {
-			return fmt.Errorf("mutate target %s/%s: the record names route %s/%s", context, instance, next.Context, next.Instance)
-		}
-		if err := next.Validate(); err != nil {
-			return err
-		}
-		targetChanged := rt.Target == nil || !sameTarget(*rt.Target, next)
-		res.Action = ActionUnchanged
-		if targetChanged {
-			res.Action = ActionUpdated
-			if rt.Target == nil {
-				res.Action = ActionCreated
-			}
-			next.UpdatedAt = now
-			if err := tx.DokployTargetPut(ctx, next); err != nil {
-				return fmt.Errorf("write dokploy target %s/%s: %w", context, instance, err)
-			}
-		} else {
-			next = *rt.Target
-		}
-		res.TargetIDAction = ActionUnchanged
-		id := rt.ID
-		if nextID != nil && (rt.ID == nil || rt.ID.TargetID != nextID.TargetID || rt.ID.SourceLabel != nextID.SourceLabel) {
-			res.TargetIDAction = ActionUpdated
-			if rt.ID == nil {
-				res.TargetIDAction = ActionCreated
-			}
-			nextID.UpdatedAt = now
-			if err := nextID.Validate(); err != nil {
-				return err
-			}
-			if err := tx.DokployTargetIDPut(ctx, *nextID); err != nil {
-				return fmt.Errorf("write dokploy target id %s/%s: %w", context, instance, err)
-			}
-			id = nextID
-		}
-		res.Target = Summarize(next, id)
-		written := route{Context: context, Instance: instance, Target: &next, ID: id, Row: rt.Row}
-		row := written.projection()
-		switch {
-		case row == nil:
-			res.ProviderTargetAction = ActionSkippedIncomplete
-		case res.Action == ActionUnchanged && res.TargetIDAction == ActionUnchanged:
-			// Nothing in the pair moved: the row (fresh, or absent and
-			// left to the backfill) stays as it is.
-			res.ProviderTarget, res.ProviderTargetAction = rt.Row, ActionUnchanged
-			if rt.Row == nil {
-				res.ProviderTargetAction = ActionSkippedIncomplete
-				if rt.complete() {
-					res.ProviderTargetAction = ActionMissing
-				}
-			}
-		default:
-			if err := tx.ProviderTargetPut(ctx, *row); err != nil {
-				return fmt.Errorf("write provider target %s/%s: %w", context, instance, err)
-			}
-			res.ProviderTarget, res.ProviderTargetAction = row, ActionUpdated
-			if rt.Row == nil {
-				res.ProviderTargetAction = ActionCreated
-			}
-		}
-		return nil
+		var err error
+		res, err = mutateTx(ctx, tx, context, instance, s.now, fn)
+		return err
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	return res, nil
+}
+
+// mutateTx runs one dual-write mutation inside tx: lock the route,
+// validate its explicit row against the current pair, write the changed
+// Dokploy records, then write the matching provider-target row. now is
+// read once, after the lock, to stamp what is written.
+func mutateTx(ctx context.Context, tx store.Tx, context, instance string, now func() time.Time, fn change) (Result, error) {
+	if err := tx.Lock(ctx, lockKey(context, instance)); err != nil {
+		return Result{}, err
+	}
+	rt, err := readRoute(ctx, tx, context, instance)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkFresh(rt); err != nil {
+		return Result{}, err
+	}
+	stamp := record.FormatTime(now())
+	next, nextID, err := fn(rt, stamp)
+	if err != nil {
+		return Result{}, err
+	}
+	if next.Context != context || next.Instance != instance {
+		return Result{}, fmt.Errorf("mutate target %s/%s: the record names route %s/%s", context, instance, next.Context, next.Instance)
+	}
+	if err := next.Validate(); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	targetChanged := rt.Target == nil || !sameTarget(*rt.Target, next)
+	res.Action = ActionUnchanged
+	if targetChanged {
+		res.Action = ActionUpdated
+		if rt.Target == nil {
+			res.Action = ActionCreated
+		}
+		next.UpdatedAt = stamp
+		if err := tx.DokployTargetPut(ctx, next); err != nil {
+			return Result{}, fmt.Errorf("write dokploy target %s/%s: %w", context, instance, err)
+		}
+	} else {
+		next = *rt.Target
+	}
+	res.TargetIDAction = ActionUnchanged
+	id := rt.ID
+	if nextID != nil && (rt.ID == nil || rt.ID.TargetID != nextID.TargetID || rt.ID.SourceLabel != nextID.SourceLabel) {
+		res.TargetIDAction = ActionUpdated
+		if rt.ID == nil {
+			res.TargetIDAction = ActionCreated
+		}
+		nextID.UpdatedAt = stamp
+		if err := nextID.Validate(); err != nil {
+			return Result{}, err
+		}
+		if err := tx.DokployTargetIDPut(ctx, *nextID); err != nil {
+			return Result{}, fmt.Errorf("write dokploy target id %s/%s: %w", context, instance, err)
+		}
+		id = nextID
+	}
+	res.Target = Summarize(next, id)
+	written := route{Context: context, Instance: instance, Target: &next, ID: id, Row: rt.Row}
+	row := written.projection()
+	switch {
+	case row == nil:
+		res.ProviderTargetAction = ActionSkippedIncomplete
+	case res.Action == ActionUnchanged && res.TargetIDAction == ActionUnchanged:
+		// Nothing in the pair moved: the row (fresh, or absent and
+		// left to the backfill) stays as it is.
+		res.ProviderTarget, res.ProviderTargetAction = rt.Row, ActionUnchanged
+		if rt.Row == nil {
+			res.ProviderTargetAction = ActionSkippedIncomplete
+			if rt.complete() {
+				res.ProviderTargetAction = ActionMissing
+			}
+		}
+	default:
+		if err := tx.ProviderTargetPut(ctx, *row); err != nil {
+			return Result{}, fmt.Errorf("write provider target %s/%s: %w", context, instance, err)
+		}
+		res.ProviderTarget, res.ProviderTargetAction = row, ActionUpdated
+		if rt.Row == nil {
+			res.ProviderTargetAction = ActionCreated
+		}
 	}
 	return res, nil
 }
@@ -340,42 +348,42 @@ type PutInput struct {
 // target id, and keeps the provider-target row in step. Env keys shaped
 // like secrets are refused: they belong in managed secrets.
 func (s *Service) Put(ctx context.Context, in PutInput) (Result, error) {
-	t := in.Target
-	if in.SourceLabel != "" {
-		t.SourceLabel = in.SourceLabel
-	}
-	if t.UpdatedAt == "" {
-		// Validate needs one; the clock's time is stamped on write.
-		t.UpdatedAt = record.FormatTime(s.now())
-	}
-	if err := t.Validate(); err != nil {
+	t, err := PreparePut(in, s.now())
+	if err != nil {
 		return Result{}, err
 	}
-	if err := refuseSecretShapedEnv(t); err != nil {
-		return Result{}, err
-	}
-	return s.mutate(ctx, t.Context, t.Instance, func(rt route, now string) (record.DokployTarget, *record.DokployTargetID, error) {
-		if in.TargetID == "" && rt.ID == nil {
+	return s.mutate(ctx, t.Context, t.Instance, putChange(t, in.TargetID, " (pass --target-id)"))
+}
+
+// putChange is the change of a whole-target write: t (already labelled,
+// see PreparePut) replaces the stored target, and targetID, when set,
+// the target-id record, labelled like t, else like the stored record,
+// else DefaultSourceLabel. A route with no target-id record needs one;
+// hint ends that refusal's message.
+func putChange(t record.DokployTarget, targetID, hint string) change {
+	return func(rt route, now string) (record.DokployTarget, *record.DokployTargetID, error) {
+		if targetID == "" && rt.ID == nil {
 			return record.DokployTarget{}, nil, &record.ValidationError{Record: "dokploy_target_id", Problems: []record.FieldProblem{{
-				Field: "target_id", Message: "is required: route " + t.Context + "/" + t.Instance + " has no target-id record yet (pass --target-id)",
+				Field: "target_id", Message: "is required: route " + t.Context + "/" + t.Instance + " has no target-id record yet" + hint,
 			}}}
 		}
-		if in.TargetID == "" {
-			return t, nil, nil
+		next := t
+		if next.UpdatedAt == "" {
+			next.UpdatedAt = now
 		}
-		label := in.SourceLabel
-		if label == "" {
-			label = t.SourceLabel
+		if targetID == "" {
+			return next, nil, nil
 		}
+		label := t.SourceLabel
 		if label == "" && rt.ID != nil {
 			label = rt.ID.SourceLabel
 		}
 		if label == "" {
 			label = DefaultSourceLabel
 		}
-		return t, &record.DokployTargetID{SchemaVersion: 1, Context: t.Context, Instance: t.Instance,
-			TargetID: in.TargetID, UpdatedAt: now, SourceLabel: label}, nil
-	})
+		return next, &record.DokployTargetID{SchemaVersion: 1, Context: t.Context, Instance: t.Instance,
+			TargetID: targetID, UpdatedAt: now, SourceLabel: label}, nil
+	}
 }
 
 // refuseSecretShapedEnv keeps secrets out of target env, which feeds the
