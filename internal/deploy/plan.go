@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/targets"
@@ -28,6 +29,7 @@ type plan struct {
 	healthURLs    []string
 	deployTimeout time.Duration
 	healthTimeout time.Duration
+	product       string // the owning product profile, "" without one
 	gate          *record.BackupGate
 	sourceTuple   *record.ReleaseTuple // promotions: the tuple checked at preflight
 	current       *record.Inventory    // the destination lane before execution
@@ -61,6 +63,13 @@ func (e *Executor) preflight(ctx context.Context, req Request) (*plan, error) {
 			req.Context, req.Instance, strings.Join(repos, ", "), targets.EnvAddonRepositories)
 	}
 	p := &plan{req: req, manifest: m, tracked: tr, image: m.Image.Repository + "@" + m.Image.Digest}
+	// The runtime identity names the product whose profile owns the lane,
+	// when one does (lanes tracked before any profile have none).
+	if owner, _, err := products.ProductForLane(ctx, r, req.Context, req.Instance); err == nil {
+		p.product = owner.Product
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("read the product owning %s/%s: %w", req.Context, req.Instance, err)
+	}
 	if cur, err := r.InventoryGet(ctx, req.Context, req.Instance); err == nil {
 		p.current = &cur
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -225,7 +234,7 @@ func (e *Executor) allocate(ctx context.Context, p *plan) error {
 	}
 	p.req.SourceGitRef = ref
 	p.identity = record.RuntimeIdentity{
-		SchemaVersion: 1, Context: p.req.Context, Instance: p.req.Instance, EnvironmentKind: "stable",
+		SchemaVersion: 1, Product: p.product, Context: p.req.Context, Instance: p.req.Instance, EnvironmentKind: "stable",
 		DeploymentRecordID: p.deploymentID, ArtifactID: p.req.ArtifactID, SourceGitRef: ref,
 		ImageReference: p.image, DeployedAt: record.FormatTime(now),
 	}

@@ -221,6 +221,9 @@ func TestDeploy(t *testing.T) {
 		if h.inventory("testing") != "art-1" {
 			t.Error("testing inventory did not move")
 		}
+		if d, err := h.store.DeploymentGet(h.ctx, res.DeploymentRecordID); err != nil || d.RuntimeIdentity == nil || d.RuntimeIdentity.Product != "web" {
+			t.Errorf("runtime identity does not name the owning product: %+v, %v", d.RuntimeIdentity, err)
+		}
 		// Authorization comes first and uses the lane's context.
 		c.deny = true
 		if _, err := h.call(genericweb.RouteDeploy, map[string]any{"schema_version": 1, "product": "web",
