@@ -226,46 +226,31 @@ func (a *API) postDriver(route driver.Route) func(context.Context, *writeInput) 
 		if !validIdempotencyKey(key) {
 			return nil, invalid(ctx, "Idempotency-Key must be at most %d printable ASCII characters without spaces.", MaxIdempotencyKeyLength)
 		}
-		caller := &driverCaller{api: a, id: id, action: route.AuthzAction}
-		var fingerprint string
-		if key != "" && a.deps.Store != nil {
-			// A stored response for this caller, route and key replays
-			// without running the handler again (a retried workflow step
-			// must not deploy twice). The replay happens after the
-			// handler's own authorization would have: a replay is only
-			// found under the same caller scope that stored it.
-			if fingerprint, err = requestFingerprint(ctx, in.RawBody); err != nil {
+		keyed := &keyReservation{api: a, route: route.Path, id: id, key: key}
+		if key != "" {
+			if keyed.finger, err = requestFingerprint(ctx, in.RawBody); err != nil {
 				return nil, err
 			}
-			prev, err := findReplay(ctx, a.deps.Store, route.Path, id, key, fingerprint)
-			if err != nil {
-				return nil, a.fail(ctx, err)
-			}
-			if prev != nil {
-				return prev, nil
-			}
 		}
+		caller := &driverCaller{api: a, id: id, action: route.AuthzAction, keyed: keyed}
 		out, err := a.drivers.Serve(ctx, route, driver.Call{Body: in.RawBody, IdempotencyKey: key, Caller: caller})
+		if errors.Is(err, errReplayed) {
+			return keyed.replay, nil
+		}
 		if err != nil {
+			keyed.finish(ctx, nil)
+			if errors.Is(err, errKeyInProgress) {
+				return nil, newError(ctx, http.StatusConflict, CodeConflict, "A request with this Idempotency-Key is still running; retry it later to get its response.")
+			}
 			return nil, a.failDriver(ctx, err)
 		}
 		body := Accepted{Status: "accepted", TraceID: TraceID(ctx), Records: whitelist(out.Records), Result: out.Result}
-		accepted := &acceptedOutput{Status: http.StatusAccepted, Body: body}
-		if key == "" || out.DryRun || a.deps.Store == nil {
-			return accepted, nil
+		if out.DryRun {
+			keyed.finish(ctx, nil)
+		} else {
+			keyed.finish(ctx, &body)
 		}
-		// The effect already happened; store its response so a retry
-		// replays it. A concurrent duplicate that stored first wins: both
-		// ran (the lane reservation serializes them), and this one
-		// answers with what it did.
-		rec, err := a.idempotencyRecord(route.Path, id, key, fingerprint, body)
-		if err != nil {
-			return nil, a.fail(ctx, err)
-		}
-		if err := a.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) }); err != nil && !errors.Is(err, store.ErrConflict) {
-			a.log.ErrorContext(ctx, "store driver idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
-		}
-		return accepted, nil
+		return &acceptedOutput{Status: http.StatusAccepted, Body: body}, nil
 	}
 }
 
@@ -275,10 +260,19 @@ type driverCaller struct {
 	api    *API
 	id     authn.Identity
 	action string
+	keyed  *keyReservation
 }
 
+// Authorize checks the route's action and, once it allows the caller,
+// takes the request's Idempotency-Key (replaying an answered one): the
+// handler contract puts Authorize before any mutation, so the key is held
+// before anything happens and is never replayed to a caller who would now
+// be denied.
 func (c *driverCaller) Authorize(ctx context.Context, product, context string) error {
-	return c.api.check(ctx, c.id, c.action, strings.TrimSpace(product), strings.TrimSpace(context))
+	if err := c.api.check(ctx, c.id, c.action, strings.TrimSpace(product), strings.TrimSpace(context)); err != nil {
+		return err
+	}
+	return c.keyed.reserve(ctx)
 }
 
 func (c *driverCaller) Actor() string { return c.id.Actor() }

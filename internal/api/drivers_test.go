@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -514,6 +515,69 @@ func TestDriverLaneViewHidesTargetIDs(t *testing.T) {
 		}
 		if strings.Contains(r.raw, targetID) {
 			t.Errorf("the lane driver view leaks the target id:\n%s", r.raw)
+		}
+	})
+}
+
+// TestDriverIdempotencyConcurrent: while a keyed request runs, a duplicate
+// is refused as in progress (the handler acts once); afterwards the key
+// replays; a handler error releases the key so a retry runs.
+func TestDriverIdempotencyConcurrent(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		const path = "/v1/drivers/generic-web/deploy"
+		var mu sync.Mutex
+		runs, fail := 0, true
+		entered, release := make(chan struct{}, 4), make(chan struct{})
+		handlers := driver.PendingHandlers(driver.Builtin())
+		handlers[path] = driver.HandlerFunc(func(ctx context.Context, call driver.Call) (driver.Outcome, error) {
+			if err := call.Caller.Authorize(ctx, "web", "web-ctx"); err != nil {
+				return driver.Outcome{}, err
+			}
+			mu.Lock()
+			runs++
+			n := runs
+			mu.Unlock()
+			if strings.Contains(string(call.Body), `"flaky"`) && fail {
+				fail = false
+				return driver.Outcome{}, errors.New("provider exploded")
+			}
+			entered <- struct{}{}
+			<-release
+			return driver.Outcome{Result: map[string]any{"run": n}}, nil
+		})
+		srv, err := newDriverAPI(t, h, handlers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2 := *h
+		h2.srv = srv
+		tok := h.token("acme/web", webRef)
+		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
+		first := make(chan response, 1)
+		go func() { first <- h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "slow-1") }()
+		select {
+		case <-entered:
+		case r := <-first:
+			t.Fatalf("the first request ended before its handler ran: %d %s", r.status, r.raw)
+		}
+		dup := h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "slow-1")
+		if dup.status != http.StatusConflict || !strings.Contains(dup.raw, "still running") {
+			t.Errorf("duplicate while running = %d %s", dup.status, dup.raw)
+		}
+		close(release)
+		if r := <-first; r.status != http.StatusAccepted {
+			t.Fatalf("first = %d %s", r.status, r.raw)
+		}
+		again := h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "slow-1")
+		if again.status != http.StatusAccepted || again.body["replayed"] != true || runs != 1 {
+			t.Errorf("after: %d %s, handler ran %d times", again.status, again.raw, runs)
+		}
+		flaky := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"flaky"}}`)
+		if r := h2.do(http.MethodPost, path, tok, flaky, "Idempotency-Key", "flaky-1"); r.status != http.StatusInternalServerError {
+			t.Errorf("failing handler = %d %s", r.status, r.raw)
+		}
+		if r := h2.do(http.MethodPost, path, tok, flaky, "Idempotency-Key", "flaky-1"); r.status != http.StatusAccepted || r.body["replayed"] == true {
+			t.Errorf("retry after a failure = %d %s (the key should have been released)", r.status, r.raw)
 		}
 	})
 }

@@ -128,6 +128,8 @@ func refusal(err error) error {
 		return driver.Refuse(driver.RefusedConflict, "lane_busy", err.Error())
 	case errors.Is(err, targets.ErrStale):
 		return driver.Refuse(driver.RefusedConflict, "provider_target_stale", err.Error())
+	case errors.Is(err, crypto.ErrNoKey), errors.Is(err, crypto.ErrDecrypt):
+		return driver.Refuse(driver.RefusedUnavailable, "secret_configuration_required", "Managed secrets cannot be opened: the service has no usable key ring (LAUNCHPLANE_MASTER_ENCRYPTION_KEY or LAUNCHPLANE_SECRET_KEYS_JSON).")
 	case errors.Is(err, targets.ErrNoCredentials):
 		return driver.Refuse(driver.RefusedUnavailable, "dokploy_credentials_missing", "Dokploy credentials are not configured (managed secrets DOKPLOY_HOST and DOKPLOY_TOKEN, integration dokploy).")
 	case errors.Is(err, deploy.ErrRefused), errors.Is(err, record.ErrInvalid):

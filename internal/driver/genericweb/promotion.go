@@ -9,6 +9,7 @@ import (
 	"github.com/launchplane/launchplane/internal/deploy"
 	"github.com/launchplane/launchplane/internal/driver"
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
 )
@@ -95,9 +96,9 @@ func (d *drv) prodPromotion(ctx context.Context, call driver.Call) (driver.Outco
 	if err != nil {
 		return driver.Outcome{}, err
 	}
-	testing, err := laneOf(profile, record.LaneTesting)
+	testing, err := products.LaneFor(profile, record.LaneTesting)
 	if err != nil {
-		return driver.Outcome{}, err
+		return driver.Outcome{}, driver.Refuse(driver.RefusedInvalid, "product_lane_not_found", fmt.Sprintf("Product %q has no %q lane.", profile.Product, record.LaneTesting))
 	}
 	if testing.Context != prod.Context {
 		return driver.Outcome{}, driver.Refuse(driver.RefusedInvalid, "invalid_request", "Generic-web promotion needs the testing and prod lanes in one context.")
@@ -195,15 +196,6 @@ func (d *drv) sourceFailed(ctx context.Context, x deploy.Request, plan deploy.Re
 	out.PromotionRecordID, out.PromotionStatus, out.DeploymentStatus = promo.RecordID, record.StatusFail, record.StatusFail
 	out.DestinationHealthStatus, out.ErrorMessage = record.StatusSkipped, "source lane health failed: "+detail
 	return driver.Outcome{Records: map[string]string{"promotion_record_id": promo.RecordID}, Result: out}, nil
-}
-
-func laneOf(p record.ProductProfile, instance string) (record.ProductLaneProfile, error) {
-	for _, l := range p.Lanes {
-		if l.Instance == instance {
-			return l, nil
-		}
-	}
-	return record.ProductLaneProfile{}, driver.Refuse(driver.RefusedInvalid, "product_lane_not_found", fmt.Sprintf("Product %q has no %q lane.", p.Product, instance))
 }
 
 func pendingOr(check bool) string {

@@ -101,7 +101,7 @@ func (d *drv) workflow(ctx context.Context, call driver.Call) (driver.Outcome, e
 		Ref: wf.Ref, DryRun: req.DryRun, Bump: bump, RunStatus: "pending"}
 	token, err := d.cfg.ContextSecret(ctx, contextName, KeyGitHubToken)
 	if err != nil {
-		return driver.Outcome{}, err
+		return driver.Outcome{}, refusal(err)
 	}
 	if token == "" {
 		return driver.Outcome{}, driver.Refuse(driver.RefusedUnavailable, "github_token_missing",
