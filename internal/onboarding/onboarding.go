@@ -203,7 +203,7 @@ func applyPlan(ctx context.Context, tx store.Tx, pl plan, dryRun bool) (Result, 
 			return Result{}, err
 		}
 	}
-	if err := products.LockTx(ctx, tx, pl.profile.Product); err != nil {
+	if err := products.LockTx(ctx, tx); err != nil {
 		return Result{}, err
 	}
 
@@ -294,7 +294,10 @@ func (r Result) changed() bool {
 }
 
 // mergeHistorical keeps the stored profile's historical contexts (evidence
-// from before a cutover) ahead of the manifest's, as upstream did.
+// from before a cutover) ahead of the manifest's, as upstream did, except
+// those the manifest now uses as a lane or preview context: a context is
+// current or historical, never both (the manifest's own list is checked
+// for the same rule).
 func mergeHistorical(ctx context.Context, r store.Reader, p record.ProductProfile, at time.Time) (record.ProductProfile, error) {
 	prev, err := r.ProductProfileGet(ctx, p.Product)
 	switch {
@@ -303,9 +306,13 @@ func mergeHistorical(ctx context.Context, r store.Reader, p record.ProductProfil
 	case err != nil:
 		return record.ProductProfile{}, err
 	}
+	current := map[string]bool{p.Preview.Context: true}
+	for _, l := range p.Lanes {
+		current[l.Context] = true
+	}
 	merged := []string{}
 	for _, h := range append(slices.Clone(prev.HistoricalContexts), p.HistoricalContexts...) {
-		if h = strings.TrimSpace(h); h != "" && !slices.Contains(merged, h) {
+		if h = strings.TrimSpace(h); h != "" && !current[h] && !slices.Contains(merged, h) {
 			merged = append(merged, h)
 		}
 	}

@@ -271,6 +271,7 @@ func TestBadItemWritesNothing(t *testing.T) {
 		"write contract":            {`"base_url": "https://testing.web.example",`, ``, "lanes[0].health_monitoring.checks[0].url"},
 		"profile rule":              {`"repository": "acme/web"`, `"repository": "acme"`, "repository"},
 		"wrong secret id":           {`{"binding_key": "API_TOKEN", "context": "web"}`, `{"binding_key": "API_TOKEN", "context": "web", "secret_id": "secret-x"}`, "secret_bindings[1].secret_id"},
+		"global runtime scope":      {`{"scope": "context", "context": "web",`, `{"scope": "global",`, "runtime_environments[0].scope"},
 		"historical is current":     {`"source_label": "ops:onboarding"`, `"source_label": "ops:onboarding", "historical_contexts": ["web-preview"]`, "historical_contexts[0]"},
 	}
 	for _, engine := range sqltest.Engines() {

@@ -69,9 +69,10 @@ func (p *problems) err() error {
 // Validate checks every rule of the manifest without a store: the
 // profile's record rules and write contract, the tracked targets (stable
 // lanes testing and prod only, each a lane of the manifest, with a target
-// id, no secret-shaped env), the runtime records (scope routes owned by
-// the product, no secret-shaped key) and the secret bindings (owned
-// routes, no value, no configured status). now stamps the records.
+// id, no secret-shaped env), the runtime records (context or instance
+// scope, never global; routes owned by the product, no secret-shaped key)
+// and the secret bindings (owned routes, no value, no configured status).
+// now stamps the records.
 func (m Manifest) Validate(now time.Time) error {
 	_, err := m.plan(now, "")
 	return err
@@ -211,6 +212,10 @@ func (m Manifest) planRuntime(p *problems, routes map[[2]string]bool, owned map[
 		route := runtimeenv.Route{Scope: probe.Scope, Context: probe.Context, Instance: probe.Instance}
 		switch {
 		case route.Scope == record.ScopeGlobal:
+			// The global record applies to every product's lanes; one
+			// product's manifest must not change what the others run with.
+			p.add(prefix+"scope", "must be %s or %s: the %s record is shared by every product, so onboarding never writes it",
+				record.ScopeContext, record.ScopeInstance, record.ScopeGlobal)
 		case !owned[route.Context]:
 			p.add(prefix+"context", "is not owned by the product (its key, a lane context or the preview context)")
 		case route.Scope == record.ScopeInstance && !routes[[2]string{route.Context, route.Instance}]:

@@ -203,3 +203,25 @@ func ExpectedKeys(p record.ProductProfile, contextName, instance string) (Expect
 	e.RuntimeKeys, e.SecretBindingKeys = slices.Compact(e.RuntimeKeys), slices.Compact(e.SecretBindingKeys)
 	return e, nil
 }
+
+// DefaultHealthPath is the health path of a profile that names none.
+const DefaultHealthPath = "/api/health"
+
+// LaneHealthURL is the URL a lane's health is probed at: the lane's
+// health_url, else its base_url plus the profile's health_path (default
+// DefaultHealthPath), else "" when the lane has neither. The read models
+// and the drivers' promotion probes share it so they never disagree.
+func LaneHealthURL(p record.ProductProfile, lane record.ProductLaneProfile) string {
+	if u := strings.TrimSpace(lane.HealthURL); u != "" {
+		return u
+	}
+	base := strings.TrimSpace(lane.BaseURL)
+	if base == "" {
+		return ""
+	}
+	path := strings.TrimSpace(p.HealthPath)
+	if path == "" {
+		path = DefaultHealthPath
+	}
+	return strings.TrimRight(base, "/") + path
+}

@@ -101,8 +101,19 @@ func Prepare(in UpsertInput, now time.Time) (record.ProductProfile, error) {
 }
 
 // UpsertTx replaces the stored profile with p (already Prepared) inside tx.
+// It refuses (ErrLaneClaimed) a profile that claims a lane or preview
+// context another product's profile holds (see checkClaims), even when p
+// is otherwise unchanged: callers such as onboarding go on to write the
+// lanes' targets on the strength of it.
 func UpsertTx(ctx context.Context, tx store.Tx, p record.ProductProfile) (Result, error) {
-	if err := tx.Lock(ctx, "product-profile:"+p.Product); err != nil {
+	if err := LockTx(ctx, tx); err != nil {
+		return Result{}, err
+	}
+	all, err := tx.ProductProfileList(ctx, store.ProductProfileListParams{})
+	if err != nil {
+		return Result{}, fmt.Errorf("list product profiles: %w", err)
+	}
+	if err := checkClaims(p, all); err != nil {
 		return Result{}, err
 	}
 	action := ActionCreated

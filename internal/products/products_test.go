@@ -132,6 +132,7 @@ func TestUpsert(t *testing.T) {
 		// List filters by driver.
 		other := decodeWeb(t)
 		other.Product, other.DriverID, other.Repository = "cm", "odoo", "acme/cm"
+		other.Lanes[0].Context, other.Lanes[1].Context, other.Preview.Context = "cm", "cm", "cm-preview"
 		if _, err := svc.Upsert(ctx, products.UpsertInput{Profile: other}); err != nil {
 			t.Fatal(err)
 		}
