@@ -1,6 +1,7 @@
 package productview
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,10 +62,12 @@ type ConfigCount struct {
 //
 // A runtime key is configured when a runtime-environment record of the
 // lane (global, context or instance) or the lane's tracked target declares
-// it, else missing. A secret binding key is configured when the most
-// specific runtime_environment binding for it (instance, then context,
-// then global) is configured and its secret is too, disabled when such a
-// binding exists but it or its secret is disabled, else missing.
+// it, else missing. A secret binding key is configured when some
+// runtime_environment binding for it (instance, context or global) is
+// configured and its secret is too, the most specific such binding being
+// the source (the secret resolution delivers); disabled when bindings
+// exist but none delivers; missing when none exists or the most specific
+// binding's secret is.
 func (s *Service) ConfigStatus(ctx context.Context, product, environment string) (ConfigStatus, error) {
 	p, err := s.profile(ctx, product)
 	if err != nil {
@@ -121,9 +124,14 @@ func (s *Service) ConfigStatus(ctx context.Context, product, environment string)
 	return out, nil
 }
 
+// secretKeyStatus follows resolution (records.md §5.2): the most specific
+// configured secret with a configured binding is delivered, so a disabled
+// binding at a narrower scope (an onboarding placeholder) does not hide a
+// configured one at a wider scope. Only when no binding delivers the key
+// does the most specific binding say why: disabled, or missing when its
+// secret is.
 func (s *Service) secretKeyStatus(ctx context.Context, bindings []record.SecretBinding, key string) (ConfigKey, error) {
 	k := ConfigKey{Key: key, Kind: KindManagedSecret, Status: ConfigMissing}
-	var best *record.SecretBinding
 	rank := func(b record.SecretBinding) int {
 		switch {
 		case b.Instance != "":
@@ -133,32 +141,44 @@ func (s *Service) secretKeyStatus(ctx context.Context, bindings []record.SecretB
 		}
 		return 0
 	}
-	for i, b := range bindings {
-		if b.Integration != record.SecretIntegrationRuntimeEnv || b.BindingKey != key {
+	var candidates []record.SecretBinding
+	for _, b := range bindings {
+		if b.Integration == record.SecretIntegrationRuntimeEnv && b.BindingKey == key {
+			candidates = append(candidates, b)
+		}
+	}
+	if len(candidates) == 0 {
+		return k, nil
+	}
+	// Most specific first; at one scope a configured binding first.
+	configured := func(b record.SecretBinding) int {
+		if b.Status == record.SecretStatusConfigured {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(candidates, func(a, b record.SecretBinding) int {
+		return cmp.Or(cmp.Compare(rank(b), rank(a)), cmp.Compare(configured(b), configured(a)))
+	})
+	scope := func(b record.SecretBinding) string { return []string{"global", "context", "instance"}[rank(b)] }
+	// Why the most specific binding does not deliver, should none do.
+	k.BindingID, k.Source, k.Status = candidates[0].BindingID, scope(candidates[0]), ConfigDisabled
+	for i, b := range candidates {
+		if b.Status != record.SecretStatusConfigured {
 			continue
 		}
-		// Most specific wins; at one scope a configured binding wins.
-		if best == nil || rank(b) > rank(*best) ||
-			(rank(b) == rank(*best) && b.Status == record.SecretStatusConfigured && best.Status != record.SecretStatusConfigured) {
-			best = &bindings[i]
+		secret, err := s.store.SecretGet(ctx, b.SecretID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if i == 0 {
+				k.Status = ConfigMissing
+			}
+		case err != nil:
+			return ConfigKey{}, fmt.Errorf("read secret of binding %s: %w", b.BindingID, err)
+		case secret.Status == record.SecretStatusConfigured:
+			k.BindingID, k.Source, k.Status = b.BindingID, scope(b), ConfigConfigured
+			return k, nil
 		}
-	}
-	if best == nil {
-		return k, nil
-	}
-	k.BindingID, k.Source = best.BindingID, []string{"global", "context", "instance"}[rank(*best)]
-	k.Status = ConfigDisabled
-	if best.Status != record.SecretStatusConfigured {
-		return k, nil
-	}
-	secret, err := s.store.SecretGet(ctx, best.SecretID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		k.Status = ConfigMissing
-	case err != nil:
-		return ConfigKey{}, fmt.Errorf("read secret of binding %s: %w", best.BindingID, err)
-	case secret.Status == record.SecretStatusConfigured:
-		k.Status = ConfigConfigured
 	}
 	return k, nil
 }

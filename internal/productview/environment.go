@@ -8,6 +8,7 @@ import (
 
 	"github.com/launchplane/launchplane/internal/driver"
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
 )
@@ -203,21 +204,12 @@ func (s *Service) environment(ctx context.Context, p record.ProductProfile, lane
 		return EnvironmentDetail{}, fmt.Errorf("read environment %s/%s: %w", p.Product, lane.Instance, err)
 	}
 	env := EnvironmentSummary{Product: p.Product, Environment: lane.Instance, Context: lane.Context, BaseURL: lane.BaseURL,
-		HealthURL: healthURL(p, lane), TrustState: sum.Provenance.FreshnessStatus, Provenance: sum.Provenance,
+		HealthURL: products.LaneHealthURL(p, lane), TrustState: sum.Provenance.FreshnessStatus, Provenance: sum.Provenance,
 		Warnings: sum.Warnings, Current: sum.Current, AvailableActions: []ProductAction{}}
 	for _, act := range environmentActions(s.registry, p, lane) {
 		env.AvailableActions = append(env.AvailableActions, evaluate(ctx, auth, act, p.Product, lane.Context))
 	}
 	return EnvironmentDetail{EnvironmentSummary: env, LaneEvidence: sum.LaneEvidence, LaneConfig: sum.LaneConfig}, nil
-}
-
-// healthURL is the lane's health URL, or its base URL plus the product's
-// health path (the URL a public check would probe).
-func healthURL(p record.ProductProfile, lane record.ProductLaneProfile) string {
-	if lane.HealthURL != "" || lane.BaseURL == "" || p.HealthPath == "" {
-		return lane.HealthURL
-	}
-	return strings.TrimRight(lane.BaseURL, "/") + p.HealthPath
 }
 
 // Upstream's composition rules (service.md §2.2 "How the read models are

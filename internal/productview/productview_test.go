@@ -22,6 +22,7 @@ import (
 
 type fixture struct {
 	views *productview.Service
+	store *sqlstore.Store
 	now   *time.Time
 }
 
@@ -36,7 +37,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, f fixture)) {
 			now := time.Date(2026, 4, 16, 8, 0, 0, 0, time.UTC)
 			clock := func() time.Time { return now }
 			productviewtest.Seed(t, s, clock)
-			fn(t, fixture{views: productview.New(s, evidence.New(s, clock)), now: &now})
+			fn(t, fixture{views: productview.New(s, evidence.New(s, clock)), store: s, now: &now})
 		})
 	}
 }
