@@ -13,6 +13,7 @@ import (
 	"github.com/launchplane/launchplane/internal/authn"
 	"github.com/launchplane/launchplane/internal/authz"
 	"github.com/launchplane/launchplane/internal/evidence"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/store"
 )
@@ -133,6 +134,9 @@ func (a *API) fail(ctx context.Context, err error) error {
 		return newError(ctx, http.StatusBadRequest, CodeInvalidRequest, "Request payload failed validation.")
 	case errors.Is(err, errIdempotencyReused):
 		return newError(ctx, http.StatusConflict, CodeIdempotencyKeyReused, "Idempotency-Key was already used with a different request body.")
+	case errors.Is(err, products.ErrLaneClaimed):
+		// Names the lane and the product that owns it: neither is secret.
+		return newError(ctx, http.StatusConflict, CodeConflict, err.Error()+".")
 	case errors.Is(err, store.ErrNotFound):
 		return newError(ctx, http.StatusNotFound, CodeNotFound, "Record not found.")
 	case errors.Is(err, store.ErrConflict):

@@ -209,3 +209,26 @@ func TestProductProfileIdempotency(t *testing.T) {
 		})
 	}
 }
+
+// TestProductProfileLaneClaimConflict: a profile that claims another
+// product's lane is a 409 naming the lane and its owner, and writes
+// nothing.
+func TestProductProfileLaneClaimConflict(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			h := newHarnessWithPolicy(t, engine.URL(t), profilesPolicy)
+			writer := h.token(profilesRepo, profilesWorkflow)
+			if r := h.do(http.MethodPost, profilesPath, writer, []byte(webProfileBody)); r.status != http.StatusAccepted {
+				t.Fatalf("web profile: %d %s", r.status, r.raw)
+			}
+			claim := strings.NewReplacer(`"product": "web"`, `"product": "launchplane"`, `"cm-preview"`, `"lp-preview"`).Replace(webProfileBody)
+			r := h.do(http.MethodPost, profilesPath, writer, []byte(claim))
+			if r.status != http.StatusConflict || !strings.Contains(r.raw, "is a lane of product web") {
+				t.Fatalf("claiming web's lane: %d %s", r.status, r.raw)
+			}
+			if n := h.profileCount(); n != 1 {
+				t.Errorf("%d profiles stored, want 1", n)
+			}
+		})
+	}
+}

@@ -39,9 +39,6 @@ const (
 	RouteProdPromotionFlow = "/v1/drivers/generic-web/prod-promotion-workflow"
 )
 
-// DefaultHealthPath is the generic-web health path when a profile names none.
-const DefaultHealthPath = "/api/health"
-
 // Config wires the driver.
 type Config struct {
 	Store    store.Store
@@ -104,20 +101,13 @@ func (d *drv) profileLane(ctx context.Context, call driver.Call, product, instan
 	return profile, lane, nil
 }
 
-// healthURLs is a lane's health URL: health_url, else base_url plus the
-// profile's health path (default /api/health); none when neither is set.
+// healthURLs is a lane's health URL (products.LaneHealthURL), as a list:
+// none when the lane has neither a health URL nor a base URL.
 func healthURLs(profile record.ProductProfile, lane record.ProductLaneProfile) []string {
-	if lane.HealthURL != "" {
-		return []string{lane.HealthURL}
+	if u := products.LaneHealthURL(profile, lane); u != "" {
+		return []string{u}
 	}
-	if lane.BaseURL == "" {
-		return []string{}
-	}
-	path := profile.HealthPath
-	if path == "" {
-		path = DefaultHealthPath
-	}
-	return []string{strings.TrimSuffix(lane.BaseURL, "/") + path}
+	return []string{}
 }
 
 // refusal turns an execution refusal into the driver's 400/409, keeping
