@@ -17,6 +17,7 @@ import (
 	"github.com/launchplane/launchplane/internal/dokploysim"
 	"github.com/launchplane/launchplane/internal/keysafety"
 	"github.com/launchplane/launchplane/internal/liveruntime"
+	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
 	"github.com/launchplane/launchplane/internal/runtimeenv"
 	"github.com/launchplane/launchplane/internal/secrets"
@@ -493,7 +494,17 @@ func TestProductScoping(t *testing.T) {
 		{name: "the named product has no profile", req: liveruntime.Request{Product: "ghost", Context: "cm", Instance: "testing", Mode: "dry-run"},
 			code: liveruntime.CodeProductLaneNotFound},
 		{name: "two profiles own the lane", setup: func(f *fixture) {
-			targetstest.OwnLane(f.t, f.s, "twin", "cm", "testing", []string{"FOO"}, nil)
+			// Profile writes refuse a second owner (products.ErrLaneClaimed);
+			// a clash stored before that rule is written straight to the
+			// store, and resolution still fails closed on it.
+			twin, err := products.Get(context.Background(), f.s, "cm")
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			twin.Product = "twin"
+			if err := f.s.Update(context.Background(), func(tx store.Tx) error { return tx.ProductProfilePut(context.Background(), twin) }); err != nil {
+				f.t.Fatal(err)
+			}
 		}, req: apply(), is: store.ErrConflict},
 		{name: "no expected keys", setup: func(f *fixture) { f.own("testing", nil) }, req: apply(), code: liveruntime.CodeRuntimeEnvironmentEmpty},
 		{name: "expected keys none resolved", setup: func(f *fixture) { f.own("testing", []string{"NOT_RESOLVED"}) }, req: dry(), code: liveruntime.CodeRuntimeEnvironmentEmpty},

@@ -14,7 +14,8 @@ import (
 var ErrLaneClaimed = fmt.Errorf("another product profile already holds it: %w", store.ErrConflict)
 
 // checkClaims refuses p when one of its lanes (context and instance) is a
-// lane of another product in others, when its enabled preview context is
+// lane of another product in others, or sits in a context where another
+// product has lanes, when its enabled preview context is
 // a lane context of another product, or when one of its lane contexts is
 // another product's enabled preview context. others may include p's own
 // stored profile; it is skipped. The error names the lane or context and
@@ -27,6 +28,11 @@ func checkClaims(p record.ProductProfile, others []record.ProductProfile) error 
 		for _, l := range p.Lanes {
 			if _, err := LaneForRoute(o, l.Context, l.Instance); err == nil {
 				return fmt.Errorf("product %s: lane %s/%s is a lane of product %s: %w", p.Product, l.Context, l.Instance, o.Product, ErrLaneClaimed)
+			}
+			// A context belongs to one product: context-scoped runtime
+			// records and secrets reach every lane in it.
+			if Ownership(o, l.Context) == OwnedByLane {
+				return fmt.Errorf("product %s: context %s (lane %s) holds lanes of product %s: %w", p.Product, l.Context, l.Instance, o.Product, ErrLaneClaimed)
 			}
 			if o.Preview.Enabled && o.Preview.Context != "" && o.Preview.Context == l.Context {
 				return fmt.Errorf("product %s: lane %s/%s is in the preview context of product %s: %w", p.Product, l.Context, l.Instance, o.Product, ErrLaneClaimed)

@@ -97,6 +97,31 @@ func TestUpsertRefusesAnotherProductsLanes(t *testing.T) {
 	})
 }
 
+// TestUpsertRefusesAnotherProductsContext: a context belongs to one
+// product, so a lane in a context where another product has a lane is
+// refused even on a different instance.
+func TestUpsertRefusesAnotherProductsContext(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		svc := products.New(s, time.Now)
+		web := decodeWeb(t)
+		web.Lanes = web.Lanes[:1] // web/testing only
+		if _, err := svc.Upsert(ctx, products.UpsertInput{Profile: web}); err != nil {
+			t.Fatal(err)
+		}
+		other := decodeWeb(t)
+		other.Product, other.Repository, other.Preview.Context = "other", "acme/other", "other-preview"
+		other.Lanes = other.Lanes[1:] // web/prod: another instance of web's context
+		_, err := svc.Upsert(ctx, products.UpsertInput{Profile: other})
+		if !errors.Is(err, products.ErrLaneClaimed) || !strings.Contains(err.Error(), "context web") {
+			t.Fatalf("err = %v, want ErrLaneClaimed naming context web", err)
+		}
+		if _, err := products.Get(ctx, s, "other"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("refused product stored: %v", err)
+		}
+	})
+}
+
 // Concurrent writes of two products claiming one lane: exactly one wins,
 // whatever the interleaving (one lock serializes every profile write).
 func TestConcurrentClaimsOneWins(t *testing.T) {
