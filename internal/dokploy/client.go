@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/launchplane/launchplane/internal/apiurl"
 )
 
 const (
@@ -65,20 +67,9 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("validate config: API key is empty")
 	}
-	base, err := url.Parse(cfg.BaseURL)
+	base, err := apiurl.Parse(cfg.BaseURL)
 	if err != nil {
-		// url.Parse errors echo the input, which may hold credentials.
-		return nil, errors.New("validate config: base URL is not a valid URL")
-	}
-	switch {
-	case base.Scheme != "http" && base.Scheme != "https":
-		return nil, errors.New("validate config: base URL scheme must be http or https")
-	case base.Host == "":
-		return nil, errors.New("validate config: base URL has no host")
-	case base.User != nil:
-		return nil, errors.New("validate config: base URL must not contain credentials")
-	case base.RawQuery != "" || base.ForceQuery || base.Fragment != "":
-		return nil, errors.New("validate config: base URL must not contain a query or fragment")
+		return nil, fmt.Errorf("validate config: %w", err)
 	}
 	base.Path = strings.TrimRight(base.Path, "/")
 	base.RawPath = ""

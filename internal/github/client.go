@@ -15,11 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v75/github"
+
+	"github.com/launchplane/launchplane/internal/apiurl"
 )
 
 const (
@@ -94,19 +95,9 @@ func New(cfg Config) (*Client, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
-	base, err := url.Parse(raw)
+	base, err := apiurl.Parse(raw)
 	if err != nil {
-		return nil, errors.New("validate config: base URL is not a valid URL")
-	}
-	switch {
-	case base.Scheme != "http" && base.Scheme != "https":
-		return nil, errors.New("validate config: base URL scheme must be http or https")
-	case base.Host == "":
-		return nil, errors.New("validate config: base URL has no host")
-	case base.User != nil:
-		return nil, errors.New("validate config: base URL must not contain credentials")
-	case base.RawQuery != "" || base.ForceQuery || base.Fragment != "":
-		return nil, errors.New("validate config: base URL must not contain a query or fragment")
+		return nil, fmt.Errorf("validate config: %w", err)
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
