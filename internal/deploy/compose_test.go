@@ -19,6 +19,15 @@ import (
 // env (DOCKER_IMAGE_REFERENCE), unrelated keys stay, and the wait reads
 // the compose's own (unordered) deployment list.
 func TestShipToCompose(t *testing.T) {
+	t.Run("seen running", func(t *testing.T) { testShipToCompose(t) })
+	// An instant deploy finishes before the wait ever sees it under our
+	// title, and Dokploy has already renamed it after the commit.
+	t.Run("renamed before seen", func(t *testing.T) {
+		testShipToCompose(t, func(c *dokploysim.Config) { c.QueueDelay, c.BuildDuration = 0, 0 })
+	})
+}
+
+func testShipToCompose(t *testing.T, simOpts ...func(*dokploysim.Config)) {
 	eachEngine(t, func(h *harness) {
 		body, _ := json.Marshal(map[string]string{"name": "shop-compose", "environmentId": h.sim.DefaultEnvironmentID()})
 		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/api/compose.create", bytes.NewReader(body))
@@ -57,7 +66,16 @@ func TestShipToCompose(t *testing.T) {
 		if h.inventoryArtifact("testing") != "art-1" {
 			t.Error("inventory did not move")
 		}
-	})
+		// The git-sourced compose's row was retitled on completion; the
+		// recorded deployment is still that row.
+		c, err := h.client.Compose(h.ctx, created.ComposeID)
+		must(t, err)
+		for _, d := range c.Deployments {
+			if d.DeploymentID == res.Deploy.DeploymentID && d.Title == "Launchplane ship "+res.DeploymentRecordID {
+				t.Errorf("the simulator did not retitle the git-sourced deployment: %+v", d)
+			}
+		}
+	}, simOpts...)
 }
 
 // TestRedeployWaitsForItsOwnDeployment: a redeploy without evidence waits

@@ -56,13 +56,13 @@ type harness struct {
 	client *dokploy.Client
 }
 
-func eachEngine(t *testing.T, fn func(h *harness)) {
+func eachEngine(t *testing.T, fn func(h *harness), simOpts ...func(*dokploysim.Config)) {
 	for _, engine := range sqltest.Engines() {
-		t.Run(engine.Name, func(t *testing.T) { fn(newHarness(t, engine.URL(t))) })
+		t.Run(engine.Name, func(t *testing.T) { fn(newHarness(t, engine.URL(t), simOpts...)) })
 	}
 }
 
-func newHarness(t *testing.T, dbURL string) *harness {
+func newHarness(t *testing.T, dbURL string, simOpts ...func(*dokploysim.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
@@ -71,7 +71,11 @@ func newHarness(t *testing.T, dbURL string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sim := dokploysim.New(dokploysim.Config{APIKey: simKey, Now: clk.now, QueueDelay: 2 * time.Second, BuildDuration: 5 * time.Second})
+	simCfg := dokploysim.Config{APIKey: simKey, Now: clk.now, QueueDelay: 2 * time.Second, BuildDuration: 5 * time.Second}
+	for _, o := range simOpts {
+		o(&simCfg)
+	}
+	sim := dokploysim.New(simCfg)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	client, err := dokploy.New(dokploy.Config{BaseURL: srv.URL, APIKey: simKey, Backoff: func(int) time.Duration { return 0 }})

@@ -192,13 +192,9 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 	} else if err != nil {
 		return fail("apply image and env to %s %s: %v", t.kind, t.id, err)
 	}
-	before, err := t.deployments(ctx)
+	before, err := t.snapshot(ctx)
 	if err != nil {
 		return fail("read deployments before deploy: %v", err)
-	}
-	beforeKey := ""
-	if d, ok := latestOurs(before, p.title); ok {
-		beforeKey = d.DeploymentID
 	}
 	e.progress(2, p.title)
 	triggerErr := t.trigger(ctx, p.title, p.req.NoCache)
@@ -216,7 +212,7 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 		return e.finish(ctx, p, res, started)
 	}
 	e.progress(3, fmt.Sprintf("timeout %s", p.deployTimeout))
-	w := e.wait(ctx, t, p.title, beforeKey, p.deployTimeout)
+	w := e.wait(ctx, t, p.title, before, p.deployTimeout)
 	res.Deploy.DeploymentID, res.Deploy.Status, res.Deploy.Detail = w.deploymentID, w.status, w.detail
 	if w.status != record.StatusPass {
 		if triggerErr != nil {

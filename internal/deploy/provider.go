@@ -47,20 +47,20 @@ func (t target) apply(ctx context.Context, image string, set map[string]string) 
 	return live.WriteEnv(ctx, t.client, dokploy.MergeEnv(live.Env, set))
 }
 
-// deployments lists the target's deployment rows, newest first.
-func (t target) deployments(ctx context.Context) ([]dokploy.Deployment, error) {
-	var ds []dokploy.Deployment
+// deployments lists the target's deployment rows, newest first. renames
+// reports a git-sourced compose, whose rows Dokploy retitles after the
+// commit when they complete.
+func (t target) deployments(ctx context.Context) (ds []dokploy.Deployment, renames bool, err error) {
 	if t.kind == record.TargetApplication {
-		var err error
 		if ds, err = t.client.Deployments(ctx, t.id); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else {
 		c, err := t.client.Compose(ctx, t.id)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		ds = c.Deployments
+		ds, renames = c.Deployments, dokploy.IsGitSource(c.SourceType)
 	}
 	// Array order is not trusted: newest first by createdAt, then id.
 	slices.SortFunc(ds, func(a, b dokploy.Deployment) int {
@@ -69,7 +69,23 @@ func (t target) deployments(ctx context.Context) ([]dokploy.Deployment, error) {
 		}
 		return strings.Compare(b.DeploymentID, a.DeploymentID)
 	})
-	return ds, nil
+	return ds, renames, nil
+}
+
+// existing is the set of deployment ids a target had before a trigger.
+type existing map[string]bool
+
+// snapshot records the target's deployment ids before a trigger.
+func (t target) snapshot(ctx context.Context) (existing, error) {
+	ds, _, err := t.deployments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := existing{}
+	for _, d := range ds {
+		ids[d.DeploymentID] = true
+	}
+	return ids, nil
 }
 
 // trigger enqueues a deploy (a redeploy when noCache) titled title.
@@ -102,29 +118,50 @@ type waitOutcome struct {
 	detail       string
 }
 
-// latestOurs returns the newest deployment titled title, if any.
-func latestOurs(ds []dokploy.Deployment, title string) (dokploy.Deployment, bool) {
+// ours picks the deployment to follow: the one already seen, by id (its
+// title may change on completion); else the newest new row titled ours;
+// else, for a target that retitles rows (a git-sourced compose, where a
+// fast deploy may finish before it is ever seen under our title), the
+// newest new row — the one case where a foreign deploy in the same window
+// could be taken for ours.
+func ours(ds []dokploy.Deployment, seen, title string, before existing, renames bool) (dokploy.Deployment, bool) {
 	for _, d := range ds {
-		if d.Title == title {
+		if seen != "" && d.DeploymentID == seen {
 			return d, true
+		}
+	}
+	if seen != "" {
+		return dokploy.Deployment{}, false
+	}
+	for _, d := range ds {
+		if d.Title == title && !before[d.DeploymentID] {
+			return d, true
+		}
+	}
+	if renames {
+		for _, d := range ds {
+			if !before[d.DeploymentID] {
+				return d, true
+			}
 		}
 	}
 	return dokploy.Deployment{}, false
 }
 
-// wait polls until the deployment titled title — not an older one, not a
-// foreign one that slipped in — reaches a final status, or timeout passes.
-// A queued deploy has no row yet; unknown statuses keep polling.
-func (e *Executor) wait(ctx context.Context, t target, title, beforeKey string, timeout time.Duration) waitOutcome {
+// wait polls until our deployment — titled title, not one that existed
+// before the trigger, not a foreign one that slipped in — reaches a final
+// status, or timeout passes. A queued deploy has no row yet; unknown
+// statuses keep polling.
+func (e *Executor) wait(ctx context.Context, t target, title string, before existing, timeout time.Duration) waitOutcome {
 	deadline := e.cfg.Now().Add(timeout)
 	var seen, lastErr string
 	for {
-		ds, err := t.deployments(ctx)
+		ds, renames, err := t.deployments(ctx)
 		if err != nil {
 			// A failed read says nothing about the deploy: keep polling,
 			// and report the last read error if the deadline passes.
 			lastErr = fmt.Sprintf("; last read error: %v", err)
-		} else if d, ok := latestOurs(ds, title); ok && d.DeploymentID != beforeKey {
+		} else if d, ok := ours(ds, seen, title, before, renames); ok {
 			seen = d.DeploymentID
 			switch d.Status {
 			case dokploy.StatusDone:

@@ -26,20 +26,16 @@ func (e *Executor) Redeploy(ctx context.Context, tr targets.Tracked, noCache boo
 	t := newTarget(client, tr)
 	out := DeployOutcome{Mode: deployMode(t.kind, noCache), Status: record.StatusFail}
 	title := fmt.Sprintf("Launchplane %s %s", reason, record.FormatTime(e.cfg.Now()))
-	before, err := t.deployments(ctx)
+	before, err := t.snapshot(ctx)
 	if err != nil {
 		out.Detail = fmt.Sprintf("read deployments before deploy: %v", err)
 		return out, fmt.Errorf("redeploy %s/%s: %s: %w", tr.Target.Context, tr.Target.Instance, out.Detail, ErrFailed)
-	}
-	beforeKey := ""
-	if d, ok := latestOurs(before, title); ok {
-		beforeKey = d.DeploymentID
 	}
 	if err := t.trigger(ctx, title, noCache); err != nil {
 		out.Detail = fmt.Sprintf("trigger deploy (effect unknown if the request timed out): %v", err)
 		return out, fmt.Errorf("redeploy %s/%s: %s: %w", tr.Target.Context, tr.Target.Instance, out.Detail, ErrFailed)
 	}
-	w := e.wait(ctx, t, title, beforeKey, timeout)
+	w := e.wait(ctx, t, title, before, timeout)
 	out.DeploymentID, out.Status, out.Detail = w.deploymentID, w.status, w.detail
 	if w.status != record.StatusPass {
 		return out, fmt.Errorf("redeploy %s/%s: %s: %w", tr.Target.Context, tr.Target.Instance, w.detail, ErrFailed)

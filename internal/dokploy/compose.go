@@ -105,3 +105,13 @@ func (c *Client) DeleteCompose(ctx context.Context, id string, deleteVolumes boo
 	}
 	return &cm, nil
 }
+
+// IsGitSource reports whether a source type builds from a git repository
+// (Dokploy retitles such deployments after the commit on completion).
+func IsGitSource(sourceType string) bool {
+	switch sourceType {
+	case "git", "github", "gitlab", "bitbucket", "gitea":
+		return true
+	}
+	return false
+}

@@ -2,6 +2,8 @@ package dokploysim
 
 import (
 	"time"
+
+	"github.com/launchplane/launchplane/internal/dokploy"
 )
 
 // outcome is how a deploy job ends.
@@ -116,6 +118,13 @@ func (s *Sim) finish(r *runningJob) {
 	}
 	r.dep.Status = "done"
 	r.dep.logs = append(r.dep.logs, "Deployment done ✅")
+	if t.compose != nil && dokploy.IsGitSource(t.compose.SourceType) {
+		// Dokploy renames a git-sourced deployment after the commit it
+		// built once it completes, so a client matching its own title
+		// must follow the row by id after first seeing it.
+		r.dep.Title = "Commit: deployed from " + t.compose.SourceType
+		r.dep.Description = ptr("Commit built by Dokploy")
+	}
 	t.setStatus("done")
 	s.goLive(t, r.snap, r.finishAt)
 }
