@@ -20,7 +20,7 @@ import (
 const (
 	CodeTrackedTargetNotFound  = "tracked_target_not_found"
 	CodeTargetLogsUnavailable  = "target_logs_unavailable"
-	CodeTrackedTargetStale     = "tracked_target_stale"
+	CodeProviderTargetStale    = "provider_target_stale"
 	targetLogsCredentialsHint  = "Dokploy credentials are not configured: store global secrets of integration dokploy bound to DOKPLOY_HOST and DOKPLOY_TOKEN."
 	targetLogsUnavailablePhase = "Tracked target logs are unavailable during "
 )
@@ -96,7 +96,7 @@ func (a *API) targetLogsError(ctx context.Context, err error) error {
 	case errors.Is(err, targets.ErrNotTracked):
 		return newError(ctx, http.StatusNotFound, CodeTrackedTargetNotFound, "No tracked Dokploy target (target and target-id records) for this context and instance.")
 	case errors.Is(err, targets.ErrStale):
-		return newError(ctx, http.StatusConflict, CodeTrackedTargetStale, "The tracked target's provider-target row no longer matches its Dokploy records; run the provider-target audit.")
+		return newError(ctx, http.StatusConflict, CodeProviderTargetStale, "The tracked target's provider-target row no longer matches its Dokploy records; run the provider-target audit.")
 	case errors.Is(err, targets.ErrNoCredentials):
 		return newError(ctx, http.StatusServiceUnavailable, CodeTargetLogsUnavailable, targetLogsCredentialsHint)
 	case errors.Is(err, crypto.ErrNoKey):

@@ -42,7 +42,7 @@ func (a *API) registerProductOnboarding() {
 			"the runtime-environment records and disabled placeholder bindings for the expected secrets, all in one transaction after every " +
 			"check passed; a refusal writes nothing. The legacy dokploy_targets shape, unknown fields, secret-shaped runtime or target env " +
 			"keys and routes the product does not own are 400 invalid_request naming the fields; a stale provider-target row is 409 " +
-			"tracked_target_stale. Re-applying the same manifest changes nothing (every action unchanged). records: {product_profile}; " +
+			"provider_target_stale. Re-applying the same manifest changes nothing (every action unchanged). records: {product_profile}; " +
 			"result: sanitized summaries (route names, key names, counts, actions, binding ids) — never env values, secret values or " +
 			"target ids. A dry run returns the same result and writes nothing; it is never stored for Idempotency-Key.",
 		Tags:          []string{"product-profiles"},
@@ -106,7 +106,7 @@ func (a *API) postProductOnboarding(ctx context.Context, in *writeInput) (*accep
 // through fail.
 func (a *API) onboardingError(ctx context.Context, err error) error {
 	if errors.Is(err, targets.ErrStale) {
-		return newError(ctx, http.StatusConflict, CodeTrackedTargetStale,
+		return newError(ctx, http.StatusConflict, CodeProviderTargetStale,
 			"A tracked target's provider-target row no longer matches its Dokploy records; run the provider-target audit. Nothing was written.")
 	}
 	return a.fail(ctx, nested("manifest", err))

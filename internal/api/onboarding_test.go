@@ -197,7 +197,7 @@ func TestProductOnboardingRefusals(t *testing.T) {
 			}
 			before = h.onboardingRows()
 			r := h.do(http.MethodPost, onboardingPath, onboarder, onboardingBody("", onboardingManifest), "Idempotency-Key", "stale")
-			if r.status != http.StatusConflict || errorCode(r) != "tracked_target_stale" {
+			if r.status != http.StatusConflict || errorCode(r) != "provider_target_stale" {
 				t.Errorf("stale row: %d %s", r.status, r.raw)
 			}
 			if diff := cmp.Diff(before, h.onboardingRows()); diff != "" || h.count("launchplane_idempotency_records") != 0 {
