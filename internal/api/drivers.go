@@ -277,6 +277,8 @@ func (c *driverCaller) Authorize(ctx context.Context, product, context string) e
 
 func (c *driverCaller) Actor() string { return c.id.Actor() }
 
+func (c *driverCaller) Browser() bool { return c.id.Type == authn.TypeGitHubHuman }
+
 // failDriver maps the driver errors, then defers to fail.
 func (a *API) failDriver(ctx context.Context, err error) error {
 	var ni *driver.NotImplementedError
@@ -284,7 +286,8 @@ func (a *API) failDriver(ctx context.Context, err error) error {
 	var refused *driver.RefusedError
 	switch {
 	case errors.As(err, &refused):
-		status := map[string]int{driver.RefusedConflict: http.StatusConflict, driver.RefusedUnavailable: http.StatusServiceUnavailable}[refused.Kind]
+		status := map[string]int{driver.RefusedForbidden: http.StatusForbidden, driver.RefusedConflict: http.StatusConflict,
+			driver.RefusedUnavailable: http.StatusServiceUnavailable}[refused.Kind]
 		if status == 0 {
 			status = http.StatusBadRequest
 		}

@@ -4,6 +4,7 @@ package driver
 // 400, 409 and 503 with the handler's own safe message.
 const (
 	RefusedInvalid     = "invalid_request"
+	RefusedForbidden   = "forbidden"
 	RefusedConflict    = "conflict"
 	RefusedUnavailable = "unavailable"
 )
@@ -19,7 +20,8 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string { return e.Message }
 
-// Refuse builds a RefusedError.
+// Refuse builds a RefusedError. Kinds map to 400 (invalid), 403
+// (forbidden), 409 (conflict) and 503 (unavailable).
 func Refuse(kind, code, message string) *RefusedError {
 	return &RefusedError{Kind: kind, Code: code, Message: message}
 }

@@ -80,6 +80,9 @@ type Caller interface {
 	Authorize(ctx context.Context, product, context string) error
 	// Actor is the audit actor string of the caller (service.md §3.5).
 	Actor() string
+	// Browser reports a human's browser session (as opposed to a
+	// workflow or an owner terminal); some actions are dry-run only there.
+	Browser() bool
 }
 
 // Outcome is what a handler reports: the durable record ids (the API

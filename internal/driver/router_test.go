@@ -110,6 +110,7 @@ func (f *fakeCaller) Authorize(_ context.Context, product, context string) error
 }
 
 func (f *fakeCaller) Actor() string { return "test" }
+func (f *fakeCaller) Browser() bool { return false }
 
 func TestNotImplemented(t *testing.T) {
 	reg := Builtin()

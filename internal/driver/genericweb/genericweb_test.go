@@ -49,8 +49,9 @@ func (c *clock) sleep(ctx context.Context, d time.Duration) error {
 
 // caller is the authenticated caller a driver route hands its handler.
 type caller struct {
-	deny  bool
-	asked []string
+	deny    bool
+	browser bool
+	asked   []string
 }
 
 var errDenied = errors.New("denied")
@@ -63,6 +64,7 @@ func (c *caller) Authorize(_ context.Context, product, context string) error {
 	return nil
 }
 func (c *caller) Actor() string { return "test" }
+func (c *caller) Browser() bool { return c.browser }
 
 type harness struct {
 	t        *testing.T
@@ -288,6 +290,20 @@ func TestProdPromotion(t *testing.T) {
 		}
 		if ps, _ := h.store.PromotionList(h.ctx, store.PromotionListParams{}); len(ps) != 0 {
 			t.Errorf("refusals and the dry run wrote %d promotions", len(ps))
+		}
+
+		// A browser session may dry-run but not run a promotion.
+		browser := &caller{browser: true}
+		if out, err := h.call(genericweb.RouteProdPromotion, promotion("gate-prod", map[string]any{"dry_run": true}), browser); err != nil || !out.DryRun {
+			t.Errorf("browser dry run: %+v, %v", out, err)
+		}
+		_, err = h.call(genericweb.RouteProdPromotion, promotion("gate-prod", nil), browser)
+		var forbidden *driver.RefusedError
+		if !errors.As(err, &forbidden) || forbidden.Kind != driver.RefusedForbidden {
+			t.Errorf("browser live promotion: %v, want a 403 refusal", err)
+		}
+		if n := len(h.sim.Requests()) - calls; n != 0 {
+			t.Errorf("the browser's refused promotion made %d provider calls", n)
 		}
 
 		// Pass path.

@@ -129,6 +129,12 @@ func (d *drv) prodPromotion(ctx context.Context, call driver.Call) (driver.Outco
 		out.DryRun = true
 		return driver.Outcome{Result: out, DryRun: true}, nil
 	}
+	if call.Caller.Browser() {
+		// service.md §4.5 rule 6: the UI dry-runs; a live promotion goes
+		// through the product's workflow (prod-promotion-workflow).
+		return driver.Outcome{}, driver.Refuse(driver.RefusedForbidden, "authorization_denied",
+			"A browser session can only dry-run a prod promotion; dispatch the product's promotion workflow to run it.")
+	}
 
 	source := record.HealthcheckEvidence{URLs: sourceURLs, Status: record.StatusSkipped}
 	if req.VerifyHealth && len(sourceURLs) > 0 {
