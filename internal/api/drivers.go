@@ -111,6 +111,9 @@ type DriverView struct {
 	Descriptor       driver.Descriptor        `json:"descriptor"`
 	AvailableActions []AvailableAction        `json:"available_actions"`
 	LaneSummary      *productview.LaneSummary `json:"lane_summary,omitempty"`
+	// PreviewSummaries are the context's live previews, for drivers that
+	// manage previews (empty otherwise).
+	PreviewSummaries []productview.PreviewStatus `json:"preview_summaries"`
 }
 
 // AvailableAction is a driver action (own or inherited) with the caller's
@@ -348,7 +351,12 @@ func (a *API) driverView(ctx context.Context, context, instance string) (*struct
 			return nil, a.fail(ctx, err)
 		}
 		dv := DriverView{DriverID: m.Descriptor.DriverID, Product: m.Product, Descriptor: m.Descriptor,
-			AvailableActions: make([]AvailableAction, 0, len(actions)), LaneSummary: lane}
+			AvailableActions: make([]AvailableAction, 0, len(actions)), LaneSummary: lane, PreviewSummaries: []productview.PreviewStatus{}}
+		if m.Descriptor.HasPreviews() && a.deps.Store != nil && a.deps.Evidence != nil {
+			if dv.PreviewSummaries, err = productview.New(a.deps.Store, a.deps.Evidence).Previews(ctx, context); err != nil {
+				return nil, a.fail(ctx, err)
+			}
+		}
 		for _, act := range actions {
 			dv.AvailableActions = append(dv.AvailableActions, a.availableAction(ctx, id, act, m.Product, context))
 		}

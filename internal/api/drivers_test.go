@@ -19,6 +19,8 @@ import (
 	"github.com/launchplane/launchplane/internal/evidence"
 	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/record/recordtest"
+	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
 )
 
@@ -578,6 +580,34 @@ func TestDriverIdempotencyConcurrent(t *testing.T) {
 		}
 		if r := h2.do(http.MethodPost, path, tok, flaky, "Idempotency-Key", "flaky-1"); r.status != http.StatusAccepted || r.body["replayed"] == true {
 			t.Errorf("retry after a failure = %d %s (the key should have been released)", r.status, r.raw)
+		}
+	})
+}
+
+// TestDriverViewPreviewSummaries: a driver that manages previews lists the
+// context's live previews in its view.
+func TestDriverViewPreviewSummaries(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		p, err := products.DecodeInput([]byte(driverWebProfile), products.SourceCLI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := products.New(h.store, time.Now).Upsert(ctx, products.UpsertInput{Profile: p}); err != nil {
+			t.Fatal(err)
+		}
+		preview := recordtest.Preview("web-ctx", "acme/web", 42, "2026-11-27T08:00:00Z")
+		if err := h.store.Update(ctx, func(tx store.Tx) error { return tx.PreviewPut(ctx, preview) }); err != nil {
+			t.Fatal(err)
+		}
+		r := h.do(http.MethodGet, "/v1/contexts/web-ctx/driver-view", h.token("acme/ops", opsRef), nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("driver-view = %d %s", r.status, r.raw)
+		}
+		dv := r.body["view"].(map[string]any)["drivers"].([]any)[0].(map[string]any)
+		summaries, _ := dv["preview_summaries"].([]any)
+		if len(summaries) != 1 || summaries[0].(map[string]any)["preview_id"] != preview.PreviewID {
+			t.Errorf("preview_summaries = %v", dv["preview_summaries"])
 		}
 	})
 }

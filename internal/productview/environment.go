@@ -126,7 +126,7 @@ func (s *Service) product(ctx context.Context, p record.ProductProfile, auth Act
 		out.Warnings = append(out.Warnings, "The product profile names driver "+p.DriverID+", which is not registered; no actions are offered.")
 	}
 	if p.Preview.Enabled {
-		if out.Preview.Previews, err = s.previews(ctx, p.Preview.Context); err != nil {
+		if out.Preview.Previews, err = s.Previews(ctx, p.Preview.Context); err != nil {
 			return Product{}, err
 		}
 	}
@@ -136,7 +136,9 @@ func (s *Service) product(ctx context.Context, p record.ProductProfile, auth Act
 	return out, nil
 }
 
-func (s *Service) previews(ctx context.Context, contextName string) ([]PreviewStatus, error) {
+// Previews lists the live (not destroyed) previews of a context, newest
+// first, each with its provenance.
+func (s *Service) Previews(ctx context.Context, contextName string) ([]PreviewStatus, error) {
 	list, err := s.store.PreviewList(ctx, store.PreviewListParams{Context: contextName})
 	if err != nil {
 		return nil, fmt.Errorf("list previews: %w", err)
