@@ -24,8 +24,11 @@ const (
 	keyPending  = http.StatusProcessing // 102: reserved, the handler runs
 	keyReleased = http.StatusContinue   // 100: freed, as if never used
 	// keyPendingTTL bounds how long a reservation left by a crashed
-	// process blocks its key: longer than any execution's timeouts.
-	keyPendingTTL = 30 * time.Minute
+	// process blocks its key. It is longer than any execution can run
+	// (deploy and health timeouts are capped at an hour each, and the lane
+	// reservation adds ten minutes), so a live run's key is never taken
+	// over; finish also writes only a reservation it still owns.
+	keyPendingTTL = 3 * time.Hour
 )
 
 // errKeyInProgress refuses a duplicate while the first request runs.
@@ -56,7 +59,7 @@ func (k *keyReservation) reserve(ctx context.Context) error {
 	now := k.api.deps.Now()
 	scope := idempotencyScope(k.id)
 	return k.api.deps.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.Lock(ctx, "idempotency:"+url.PathEscape(scope)+"/"+url.PathEscape(k.route)+"/"+url.PathEscape(k.key)); err != nil {
+		if err := tx.Lock(ctx, k.lockKey()); err != nil {
 			return err
 		}
 		pending := record.IdempotencyRecord{RecordID: record.IdempotencyRecordID(TraceID(ctx)), Scope: scope, RoutePath: k.route,
@@ -93,28 +96,54 @@ func expired(recordedAt string, now time.Time) bool {
 }
 
 // finish completes a reservation with the handler's response, or releases
-// it when body is nil (no effect to remember). Failures are logged: the
-// effect already happened and its answer goes out either way.
+// it when body is nil (no effect to remember). It writes only while the
+// row is still this request's reservation, and retries a failed write a
+// few times; a final failure is logged (the effect happened and its answer
+// goes out either way; the key then stays reserved until it expires).
 func (k *keyReservation) finish(ctx context.Context, body *Accepted) {
 	if k.rec == nil {
 		return
 	}
 	rec := *k.rec
 	rec.RecordedAt = record.FormatTime(k.api.deps.Now())
-	if body == nil {
-		rec.ResponseStatusCode, rec.ResponsePayload = keyReleased, []byte(`{"status":"released"}`)
-	} else {
-		done, err := k.api.idempotencyRecord(k.route, k.id, k.key, k.finger, *body)
-		if err != nil {
-			k.api.log.ErrorContext(ctx, "encode driver idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
-			return
+	rec.ResponseStatusCode, rec.ResponsePayload = keyReleased, []byte(`{"status":"released"}`)
+	if body != nil {
+		if done, err := k.api.idempotencyRecord(k.route, k.id, k.key, k.finger, *body); err != nil {
+			k.api.log.ErrorContext(ctx, "encode driver idempotency record; releasing the key", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
+		} else {
+			done.RecordID = rec.RecordID
+			rec = done
 		}
-		done.RecordID = rec.RecordID
-		rec = done
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := k.api.deps.Store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, rec) }); err != nil {
+	owner := k.rec.ResponseTraceID
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = k.api.deps.Store.Update(ctx, func(tx store.Tx) error {
+			if err := tx.Lock(ctx, k.lockKey()); err != nil {
+				return err
+			}
+			cur, err := tx.IdempotencyFind(ctx, rec.Scope, k.route, k.key)
+			if err != nil {
+				return err
+			}
+			if cur.ResponseStatusCode != keyPending || cur.ResponseTraceID != owner {
+				return errKeyNotOurs
+			}
+			return tx.IdempotencyPut(ctx, rec)
+		}); err == nil || errors.Is(err, errKeyNotOurs) {
+			break
+		}
+	}
+	if err != nil {
 		k.api.log.ErrorContext(ctx, "store driver idempotency record", slog.String("trace_id", TraceID(ctx)), slog.String("error", err.Error()))
 	}
+}
+
+// errKeyNotOurs: the reservation expired and another request took the key.
+var errKeyNotOurs = errors.New("idempotency reservation taken over")
+
+func (k *keyReservation) lockKey() string {
+	return "idempotency:" + url.PathEscape(idempotencyScope(k.id)) + "/" + url.PathEscape(k.route) + "/" + url.PathEscape(k.key)
 }

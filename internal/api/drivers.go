@@ -236,6 +236,13 @@ func (a *API) postDriver(route driver.Route) func(context.Context, *writeInput) 
 			}
 		}
 		caller := &driverCaller{api: a, id: id, action: route.AuthzAction, keyed: keyed}
+		defer func() {
+			// A panicking handler must not leave its key reserved.
+			if r := recover(); r != nil {
+				keyed.finish(ctx, nil)
+				panic(r)
+			}
+		}()
 		out, err := a.drivers.Serve(ctx, route, driver.Call{Body: in.RawBody, IdempotencyKey: key, Caller: caller})
 		if errors.Is(err, errReplayed) {
 			return keyed.replay, nil

@@ -611,3 +611,66 @@ func TestDriverViewPreviewSummaries(t *testing.T) {
 		}
 	})
 }
+
+// TestDriverIdempotencyTakeover: when a reservation was taken over by
+// another request (its own expired), the first request's finish must not
+// overwrite the new owner's row.
+func TestDriverIdempotencyTakeover(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		const path = "/v1/drivers/generic-web/deploy"
+		entered, release := make(chan struct{}, 1), make(chan struct{})
+		handlers := driver.PendingHandlers(driver.Builtin())
+		handlers[path] = driver.HandlerFunc(func(ctx context.Context, call driver.Call) (driver.Outcome, error) {
+			if err := call.Caller.Authorize(ctx, "web", "web-ctx"); err != nil {
+				return driver.Outcome{}, err
+			}
+			entered <- struct{}{}
+			<-release
+			return driver.Outcome{Result: map[string]any{"first": true}}, nil
+		})
+		srv, err := newDriverAPI(t, h, handlers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2 := *h
+		h2.srv = srv
+		tok := h.token("acme/web", webRef)
+		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
+		done := make(chan response, 1)
+		go func() { done <- h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "taken-1") }()
+		select {
+		case <-entered:
+		case r := <-done:
+			t.Fatalf("first request ended early: %d %s", r.status, r.raw)
+		}
+		// Another request took the key over (as after an expiry).
+		ctx := context.Background()
+		rows, err := h.store.DB().Query("SELECT scope FROM launchplane_idempotency_records WHERE idempotency_key = 'taken-1'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var scope string
+		for rows.Next() {
+			if err := rows.Scan(&scope); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows.Close()
+		cur, err := h.store.IdempotencyFind(ctx, scope, path, "taken-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.ResponseTraceID = "trace-of-the-new-owner"
+		if err := h.store.Update(ctx, func(tx store.Tx) error { return tx.IdempotencyPut(ctx, cur) }); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		if r := <-done; r.status != http.StatusAccepted {
+			t.Fatalf("first request = %d %s", r.status, r.raw)
+		}
+		after, err := h.store.IdempotencyFind(ctx, scope, path, "taken-1")
+		if err != nil || after.ResponseTraceID != "trace-of-the-new-owner" || after.ResponseStatusCode != http.StatusProcessing {
+			t.Errorf("the first request overwrote the new owner's reservation: %+v, %v", after, err)
+		}
+	})
+}
