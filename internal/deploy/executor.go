@@ -184,6 +184,12 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 		return e.finish(ctx, p, res, started)
 	}
 
+	// The deployments that exist before ours: read before anything is
+	// written, so a failed read leaves the target untouched.
+	before, err := t.snapshot(ctx)
+	if err != nil {
+		return fail("read deployments before deploy: %v", err)
+	}
 	e.progress(1, p.image)
 	if err := t.apply(ctx, p.image, p.env); errors.Is(err, ErrRefused) {
 		// The live target cannot take an artifact deploy: nothing was
@@ -191,10 +197,6 @@ func (e *Executor) run(ctx context.Context, p *plan, t target, res Result) (Resu
 		return Result{}, fmt.Errorf("%s %s/%s: %w", p.req.Kind, p.req.Context, p.req.Instance, err)
 	} else if err != nil {
 		return fail("apply image and env to %s %s: %v", t.kind, t.id, err)
-	}
-	before, err := t.snapshot(ctx)
-	if err != nil {
-		return fail("read deployments before deploy: %v", err)
 	}
 	e.progress(2, p.title)
 	triggerErr := t.trigger(ctx, p.title, p.req.NoCache)
@@ -237,6 +239,10 @@ func (e *Executor) finish(ctx context.Context, p *plan, res Result, started time
 	d := p.deployment(res, started, finished)
 	res.Deploy.StartedAt, res.Deploy.FinishedAt = d.Deploy.StartedAt, d.Deploy.FinishedAt
 	succeeded := res.Error == "" && res.Deploy.Status == record.StatusPass
+	// The provider was called: record the attempt even if the caller went
+	// away (a cancelled request context cannot start a transaction).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	err := e.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		res.Inventory, res.ReleaseTuple, err = e.record(ctx, tx, p, d, res, succeeded, finished)

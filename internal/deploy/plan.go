@@ -194,13 +194,14 @@ func (p *plan) resolveTimeouts() error {
 }
 
 func seconds(request int, target *int, fallback int) time.Duration {
+	s := fallback
 	switch {
 	case request > 0:
-		return time.Duration(request) * time.Second
+		s = request
 	case target != nil:
-		return time.Duration(*target) * time.Second
+		s = *target
 	}
-	return time.Duration(fallback) * time.Second
+	return time.Duration(min(s, MaxTimeoutSeconds)) * time.Second
 }
 
 // allocate picks record ids and builds the identity and env breadcrumb.

@@ -118,32 +118,36 @@ type waitOutcome struct {
 	detail       string
 }
 
-// ours picks the deployment to follow: the one already seen, by id (its
-// title may change on completion); else the newest new row titled ours;
-// else, for a target that retitles rows (a git-sourced compose, where a
-// fast deploy may finish before it is ever seen under our title), the
-// newest new row — the one case where a foreign deploy in the same window
-// could be taken for ours.
+// ours picks the deployment to follow. A new row (not there before the
+// trigger) with our title always wins; once seen, that row is followed by
+// id, because Dokploy renames a git-sourced deployment after its commit
+// when it completes. For a target that renames rows, a deploy can finish —
+// and be renamed — before any poll sees it: then, and only then, a new
+// row that has already finished is taken, if it is the only one. That is
+// the one case where a foreign deploy finishing in the same window could
+// be taken for ours; a running row without our title never is.
 func ours(ds []dokploy.Deployment, seen, title string, before existing, renames bool) (dokploy.Deployment, bool) {
 	for _, d := range ds {
 		if seen != "" && d.DeploymentID == seen {
 			return d, true
 		}
 	}
-	if seen != "" {
-		return dokploy.Deployment{}, false
-	}
 	for _, d := range ds {
 		if d.Title == title && !before[d.DeploymentID] {
 			return d, true
 		}
 	}
-	if renames {
-		for _, d := range ds {
-			if !before[d.DeploymentID] {
-				return d, true
-			}
+	if !renames || seen != "" {
+		return dokploy.Deployment{}, false
+	}
+	var finished []dokploy.Deployment
+	for _, d := range ds {
+		if !before[d.DeploymentID] && d.Title != title && (d.Status == dokploy.StatusDone || d.Status == dokploy.StatusError || d.Status == dokploy.StatusCancelled) {
+			finished = append(finished, d)
 		}
+	}
+	if len(finished) == 1 {
+		return finished[0], true
 	}
 	return dokploy.Deployment{}, false
 }

@@ -25,6 +25,10 @@ const (
 const (
 	DefaultDeployTimeoutSeconds = 600
 	DefaultHealthTimeoutSeconds = 180
+	// MaxTimeoutSeconds caps every deploy and health timeout (request or
+	// target): an execution is bounded, so its lane reservation and its
+	// Idempotency-Key reservation can outlast it.
+	MaxTimeoutSeconds = 3600
 )
 
 // Request is one execution: `ship resolve`, `promote resolve` and
@@ -119,8 +123,8 @@ func (r *Request) Validate() error {
 	if r.Kind == KindRollback && r.BackupRecordID != "" {
 		add("backup_record_id belongs to promotions and gated ships")
 	}
-	if r.TimeoutSeconds < 0 || r.HealthTimeoutSeconds < 0 {
-		add("timeouts must be positive seconds (0 means the target's or the default)")
+	if r.TimeoutSeconds < 0 || r.HealthTimeoutSeconds < 0 || r.TimeoutSeconds > MaxTimeoutSeconds || r.HealthTimeoutSeconds > MaxTimeoutSeconds {
+		add("timeouts must be 0..%d seconds (0 means the target's or the default)", MaxTimeoutSeconds)
 	}
 	if r.HealthURLs == nil {
 		r.HealthURLs = []string{}
