@@ -41,6 +41,9 @@ func checkClaims(p record.ProductProfile, others []record.ProductProfile) error 
 		if p.Preview.Enabled && p.Preview.Context != "" && Ownership(o, p.Preview.Context) == OwnedByLane {
 			return fmt.Errorf("product %s: preview context %s is a lane context of product %s: %w", p.Product, p.Preview.Context, o.Product, ErrLaneClaimed)
 		}
+		if p.Preview.Context != "" && p.Preview.Context == o.Preview.Context {
+			return fmt.Errorf("product %s: preview context %s is the preview context of product %s: %w", p.Product, p.Preview.Context, o.Product, ErrLaneClaimed)
+		}
 	}
 	return nil
 }

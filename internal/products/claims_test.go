@@ -53,6 +53,9 @@ func TestUpsertRefusesAnotherProductsLanes(t *testing.T) {
 			"preview in another's lane context": {"evil", func(p *record.ProductProfile) {
 				p.Lanes[0].Context, p.Lanes[1].Context, p.Preview.Context = "evil", "evil", "shop"
 			}, []string{"shop", "product shop"}},
+			"another's preview context": {"evil", func(p *record.ProductProfile) {
+				p.Lanes[0].Context, p.Lanes[1].Context, p.Preview.Context = "evil", "evil", "web-preview"
+			}, []string{"web-preview", "product web"}},
 			"lane in another's preview context": {"evil", func(p *record.ProductProfile) {
 				p.Lanes[0].Context, p.Lanes[1].Context, p.Preview.Context = "web-preview", "evil", "evil-preview"
 			}, []string{"web-preview/testing", "product web"}},

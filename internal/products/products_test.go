@@ -192,10 +192,23 @@ func TestLookups(t *testing.T) {
 		api.Product, api.Repository, api.Lanes = "api", "acme/api", []record.ProductLaneProfile{}
 		api.Preview.Enabled, api.Preview.Context = false, "shared-preview"
 		api.HistoricalContexts = []string{"shop-prod"} // weaker than shop's lane
-		for _, p := range []record.ProductProfile{web, shop, api} {
+		for _, p := range []record.ProductProfile{web, shop} {
 			if _, err := svc.Upsert(ctx, products.UpsertInput{Profile: p}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// Profile writes refuse a shared preview context (ErrLaneClaimed);
+		// a clash stored before that rule goes straight to the store, and
+		// the lookups must still fail closed on it.
+		if _, err := svc.Upsert(ctx, products.UpsertInput{Profile: api}); !errors.Is(err, products.ErrLaneClaimed) {
+			t.Fatalf("shared preview context: %v, want ErrLaneClaimed", err)
+		}
+		prepared, err := products.Prepare(products.UpsertInput{Profile: api}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(ctx, func(tx store.Tx) error { return tx.ProductProfilePut(ctx, prepared) }); err != nil {
+			t.Fatal(err)
 		}
 		tests := []struct {
 			context   string
