@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -671,6 +672,37 @@ func TestDriverIdempotencyTakeover(t *testing.T) {
 		after, err := h.store.IdempotencyFind(ctx, scope, path, "taken-1")
 		if err != nil || after.ResponseTraceID != "trace-of-the-new-owner" || after.ResponseStatusCode != http.StatusProcessing {
 			t.Errorf("the first request overwrote the new owner's reservation: %+v, %v", after, err)
+		}
+	})
+}
+
+// TestDriverRefusals: a handler's refusal keeps its code and safe message
+// and maps to 400, 403, 409 or 503.
+func TestDriverRefusals(t *testing.T) {
+	eachDriverEngine(t, func(t *testing.T, h *harness) {
+		const path = "/v1/drivers/generic-web/deploy"
+		handlers := driver.PendingHandlers(driver.Builtin())
+		handlers[path] = driver.HandlerFunc(func(ctx context.Context, call driver.Call) (driver.Outcome, error) {
+			if err := call.Caller.Authorize(ctx, "web", "web-ctx"); err != nil {
+				return driver.Outcome{}, err
+			}
+			var body struct {
+				Kind string `json:"kind"`
+			}
+			_ = json.Unmarshal(call.Body, &body)
+			return driver.Outcome{}, driver.Refuse(body.Kind, "gate_refused", "Backup gate g-1 is for web/testing, not the destination web/prod.")
+		})
+		srv, err := newDriverAPI(t, h, handlers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2 := *h
+		h2.srv = srv
+		for kind, status := range map[string]int{driver.RefusedInvalid: 400, driver.RefusedForbidden: 403, driver.RefusedConflict: 409, driver.RefusedUnavailable: 503} {
+			r := h2.do(http.MethodPost, path, h.token("acme/web", webRef), []byte(`{"kind":"`+kind+`"}`), "Idempotency-Key", "refused-"+kind)
+			if r.status != status || errorCode(r) != "gate_refused" || !strings.Contains(r.raw, "not the destination web/prod") {
+				t.Errorf("%s refusal = %d %s, want %d", kind, r.status, r.raw, status)
+			}
 		}
 	})
 }
