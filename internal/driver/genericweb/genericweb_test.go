@@ -2,8 +2,10 @@ package genericweb_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,6 +22,9 @@ import (
 	"github.com/launchplane/launchplane/internal/githubsim"
 	"github.com/launchplane/launchplane/internal/products"
 	"github.com/launchplane/launchplane/internal/record"
+	"github.com/launchplane/launchplane/internal/runtimeenv"
+	"github.com/launchplane/launchplane/internal/secrets"
+	"github.com/launchplane/launchplane/internal/secrets/crypto"
 	"github.com/launchplane/launchplane/internal/store"
 	"github.com/launchplane/launchplane/internal/store/sqlstore"
 	"github.com/launchplane/launchplane/internal/store/sqlstore/sqltest"
@@ -406,6 +411,48 @@ func TestProdPromotionWorkflow(t *testing.T) {
 		}
 		if n := len(h.gh.Requests()) - before; n != 0 {
 			t.Errorf("a missing token still made %d GitHub requests", n)
+		}
+	})
+}
+
+// TestWireResolvesGitHubToken: the production wiring takes the workflow
+// token from the context's runtime records and managed-secret overlay —
+// and without it dispatches nothing.
+func TestWireResolvesGitHubToken(t *testing.T) {
+	eachEngine(t, func(h *harness) {
+		ring, err := crypto.NewMasterKeyRing("wire-test-passphrase")
+		must(t, err)
+		ghSrv := httptest.NewServer(h.gh)
+		t.Cleanup(ghSrv.Close)
+		handlers := genericweb.Handlers(genericweb.Wire(h.store, ring, h.clock.now, genericweb.Options{GitHubAPIURL: ghSrv.URL + "/"}))
+		body, err := json.Marshal(map[string]any{"schema_version": 1, "product": "web",
+			"workflow": map[string]any{"product": "web", "context": "web", "observe_timeout_seconds": 0}})
+		must(t, err)
+		serve := func() (driver.Outcome, error) {
+			return handlers[genericweb.RouteProdPromotionFlow].Serve(h.ctx, driver.Call{Body: body, Caller: &caller{}})
+		}
+		before := len(h.gh.Requests())
+		_, err = serve()
+		var refused *driver.RefusedError
+		if !errors.As(err, &refused) || refused.Code != "github_token_missing" {
+			t.Fatalf("no token: %v", err)
+		}
+		if n := len(h.gh.Requests()) - before; n != 0 {
+			t.Errorf("a missing token made %d GitHub requests", n)
+		}
+		// The context's runtime record plus a managed GITHUB_TOKEN.
+		_, err = runtimeenv.New(h.store, h.clock.now, nil).Put(h.ctx, runtimeenv.Route{Scope: "context", Context: "web"}, map[string]any{"APP_MODE": "prod"}, "test")
+		must(t, err)
+		_, err = secrets.New(h.store, ring, h.clock.now, rand.Reader).Put(h.ctx, secrets.PutInput{Scope: record.SecretScopeContext, Integration: record.IntegrationRuntimeEnvironment,
+			Name: "github-token", Context: "web", BindingKey: genericweb.KeyGitHubToken, Value: crypto.Redacted(ghToken), Actor: "test", Source: "test"})
+		must(t, err)
+		out, err := serve()
+		must(t, err)
+		if res := out.Result.(genericweb.WorkflowResult); res.DispatchStatus != "dispatched" {
+			t.Errorf("with the managed token: %+v", res)
+		}
+		if strings.Contains(fmt.Sprintf("%+v", out.Result), ghToken) {
+			t.Error("the result carries the token")
 		}
 	})
 }
