@@ -89,3 +89,35 @@ func TestHistoricalContextBecomingALaneIsDropped(t *testing.T) {
 		})
 	}
 }
+
+// A manifest may write context-scoped records under its product key only
+// while no other product's lanes or previews live in that context.
+func TestProductKeyContextHeldByAnotherProduct(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t, engine)
+			svc := onboarding.New(s, time.Now)
+			if _, err := svc.Apply(ctx, decode(t, Manifest), onboarding.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			before := counts(t, s)
+			// Product "web-preview" runs in context "wp", but its records
+			// at context "web-preview" would reach web's previews.
+			intruder := `{
+  "product": "web-preview", "display_name": "WP", "repository": "acme/wp", "driver_id": "generic-web",
+  "image_repository": "ghcr.io/acme/wp", "runtime_port": 8080, "health_path": "/healthz",
+  "lanes": [{"instance": "testing", "context": "wp", "base_url": "https://wp.example"}],
+  "runtime_environments": [{"scope": "context", "context": "web-preview", "env": {"APP_MODE": "x"}}],
+  "source_label": "ops:onboarding"
+}`
+			_, err := svc.Apply(ctx, decode(t, intruder), onboarding.Options{})
+			if !errors.Is(err, products.ErrLaneClaimed) || !strings.Contains(err.Error(), "product web") {
+				t.Fatalf("err = %v, want ErrLaneClaimed naming web", err)
+			}
+			if diff := cmp.Diff(before, counts(t, s)); diff != "" {
+				t.Errorf("rows changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}

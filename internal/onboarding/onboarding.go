@@ -20,6 +20,7 @@ package onboarding
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -217,6 +218,9 @@ func applyPlan(ctx context.Context, tx store.Tx, pl plan, dryRun bool) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
+	if err := productKeyContextFree(ctx, tx, pl); err != nil {
+		return Result{}, err
+	}
 
 	res := Result{Product: profile.Product, Mode: ModeApply, ProviderTargets: []TargetSummary{},
 		ProviderTargetIDs: []TargetIDSummary{}, RuntimeEnvironmentRecords: []RuntimeSummary{}}
@@ -407,4 +411,39 @@ func sortedTargets(ins []targets.PutInput) [][2]string {
 	}
 	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
 	return out
+}
+
+// productKeyContextFree refuses runtime records or placeholders in the
+// context named like the product when that context is not one of the
+// manifest's lane or preview contexts and another product holds it: the
+// product key is the manifest's own context only while nobody else's
+// lanes or previews live there (profile writes enforce the rest).
+func productKeyContextFree(ctx context.Context, tx store.Tx, pl plan) error {
+	key := pl.profile.Product
+	if products.Ownership(pl.profile, key) == products.OwnedByLane || (pl.profile.Preview.Context == key && key != "") {
+		return nil
+	}
+	used := false
+	for _, r := range pl.runtime {
+		used = used || r.route.Context == key
+	}
+	for _, b := range pl.bindings {
+		used = used || b.Context == key
+	}
+	if !used {
+		return nil
+	}
+	others, err := products.List(ctx, tx, "")
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.Product == key {
+			continue
+		}
+		if own := products.Ownership(o, key); own == products.OwnedByLane || own == products.OwnedByPreview {
+			return fmt.Errorf("product %s: context %s holds the lanes or previews of product %s: %w", key, key, o.Product, products.ErrLaneClaimed)
+		}
+	}
+	return nil
 }
