@@ -168,6 +168,18 @@ func TestDriverRoutesNotImplemented(t *testing.T) {
 	})
 }
 
+// withDriverHandlers is h served by an API with the given driver handlers.
+func withDriverHandlers(t *testing.T, h *harness, handlers map[string]driver.Handler) *harness {
+	t.Helper()
+	srv, err := newDriverAPI(t, h, handlers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := *h
+	h2.srv = srv
+	return &h2
+}
+
 // newDriverAPI serves h's store and policy with the given driver handlers.
 func newDriverAPI(t *testing.T, h *harness, handlers map[string]driver.Handler) (*httptest.Server, error) {
 	t.Helper()
@@ -208,12 +220,7 @@ func TestDriverHandlerRegistration(t *testing.T) {
 		})
 		handlers := driver.PendingHandlers(driver.Builtin())
 		handlers[path] = deploy
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 
 		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
 		r := h2.do(http.MethodPost, path, h.token("acme/web", webRef), body)
@@ -460,12 +467,7 @@ func TestDriverIdempotency(t *testing.T) {
 			return driver.Outcome{Records: map[string]string{"deployment_record_id": fmt.Sprintf("deployment-%d", runs)},
 				Result: map[string]any{"run": runs}, DryRun: dry}, nil
 		})
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 		tok := h.token("acme/web", webRef)
 		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
 		first := h2.do(http.MethodPost, path, tok, body, "Idempotency-Key", "deploy-1")
@@ -548,12 +550,7 @@ func TestDriverIdempotencyConcurrent(t *testing.T) {
 			<-release
 			return driver.Outcome{Result: map[string]any{"run": n}}, nil
 		})
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 		tok := h.token("acme/web", webRef)
 		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
 		first := make(chan response, 1)
@@ -629,12 +626,7 @@ func TestDriverIdempotencyTakeover(t *testing.T) {
 			<-release
 			return driver.Outcome{Result: map[string]any{"first": true}}, nil
 		})
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 		tok := h.token("acme/web", webRef)
 		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing"}}`)
 		done := make(chan response, 1)
@@ -692,12 +684,7 @@ func TestDriverRefusals(t *testing.T) {
 			_ = json.Unmarshal(call.Body, &body)
 			return driver.Outcome{}, driver.Refuse(body.Kind, "gate_refused", "Backup gate g-1 is for web/testing, not the destination web/prod.")
 		})
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 		for kind, status := range map[string]int{driver.RefusedInvalid: 400, driver.RefusedForbidden: 403, driver.RefusedConflict: 409, driver.RefusedUnavailable: 503} {
 			r := h2.do(http.MethodPost, path, h.token("acme/web", webRef), []byte(`{"kind":"`+kind+`"}`), "Idempotency-Key", "refused-"+kind)
 			if r.status != status || errorCode(r) != "gate_refused" || !strings.Contains(r.raw, "not the destination web/prod") {

@@ -53,12 +53,7 @@ func TestGenericWebDeployWired(t *testing.T) {
 		}
 		handlers := driver.PendingHandlers(driver.Builtin())
 		maps.Copy(handlers, genericweb.Handlers(genericweb.Wire(h.store, ring, time.Now, genericweb.Options{})))
-		srv, err := newDriverAPI(t, h, handlers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h2 := *h
-		h2.srv = srv
+		h2 := withDriverHandlers(t, h, handlers)
 
 		body := []byte(`{"schema_version":1,"product":"web","deploy":{"product":"web","instance":"testing","artifact_id":"web-7"}}`)
 		r := h2.do(http.MethodPost, "/v1/drivers/generic-web/deploy", h.token("acme/web", webRef), body)

@@ -135,63 +135,33 @@ func (c *Client) CreateApplication(ctx context.Context, in CreateApplicationInpu
 
 // UpdateApplication sets the given columns (application.update).
 func (c *Client) UpdateApplication(ctx context.Context, in UpdateApplicationInput) error {
-	if in.ApplicationID == "" {
-		return errors.New("update application: id is empty")
-	}
-	if err := c.mutate(ctx, "application.update", in, nil); err != nil {
-		return fmt.Errorf("update application: %w", err)
-	}
-	return nil
+	return c.mutateID(ctx, "update application", in.ApplicationID, "application.update", in)
 }
 
 // SaveDockerProvider sets the image source; Dokploy also flips sourceType to
 // "docker" and applicationStatus to "idle".
 func (c *Client) SaveDockerProvider(ctx context.Context, in SaveDockerProviderInput) error {
-	if in.ApplicationID == "" {
-		return errors.New("save docker provider: application id is empty")
-	}
-	if err := c.mutate(ctx, "application.saveDockerProvider", in, nil); err != nil {
-		return fmt.Errorf("save docker provider: %w", err)
-	}
-	return nil
+	return c.mutateID(ctx, "save docker provider", in.ApplicationID, "application.saveDockerProvider", in)
 }
 
 // SaveEnvironment replaces env, buildArgs and buildSecrets whole. It does not
 // affect the running workload until the next deploy.
 func (c *Client) SaveEnvironment(ctx context.Context, in SaveEnvironmentInput) error {
-	if in.ApplicationID == "" {
-		return errors.New("save environment: application id is empty")
-	}
-	if err := c.mutate(ctx, "application.saveEnvironment", in, nil); err != nil {
-		return fmt.Errorf("save environment: %w", err)
-	}
-	return nil
+	return c.mutateID(ctx, "save environment", in.ApplicationID, "application.saveEnvironment", in)
 }
 
 // DeployApplication enqueues a deploy. No deployment row exists when it
 // returns; title tags the row for docker sources. An empty title or
 // description lets Dokploy choose its default.
 func (c *Client) DeployApplication(ctx context.Context, id, title, description string) error {
-	if id == "" {
-		return errors.New("deploy application: id is empty")
-	}
 	in := deployInput{ApplicationID: id, Title: title, Description: description}
-	if err := c.mutate(ctx, "application.deploy", in, nil); err != nil {
-		return fmt.Errorf("deploy application: %w", err)
-	}
-	return nil
+	return c.mutateID(ctx, "deploy application", id, "application.deploy", in)
 }
 
 // RedeployApplication enqueues a rebuild, like DeployApplication.
 func (c *Client) RedeployApplication(ctx context.Context, id, title, description string) error {
-	if id == "" {
-		return errors.New("redeploy application: id is empty")
-	}
 	in := deployInput{ApplicationID: id, Title: title, Description: description}
-	if err := c.mutate(ctx, "application.redeploy", in, nil); err != nil {
-		return fmt.Errorf("redeploy application: %w", err)
-	}
-	return nil
+	return c.mutateID(ctx, "redeploy application", id, "application.redeploy", in)
 }
 
 // logsSince and logsSearch mirror Dokploy's zod regexes for readLogs.

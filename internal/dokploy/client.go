@@ -140,6 +140,18 @@ func (c *Client) mutateTimeout(ctx context.Context, proc string, in, out any, ti
 	return c.call(ctx, http.MethodPost, proc, nil, body, out, timeout)
 }
 
+// mutateID runs a mutation on one resource: an empty id is refused
+// before any request, and errors are prefixed with op.
+func (c *Client) mutateID(ctx context.Context, op, id, proc string, in any) error {
+	if id == "" {
+		return fmt.Errorf("%s: id is empty", op)
+	}
+	if err := c.mutate(ctx, proc, in, nil); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
 func (c *Client) call(ctx context.Context, method, proc string, params url.Values, body []byte, out any, timeout time.Duration) error {
 	path := "/api/" + proc
 	u := *c.base

@@ -153,6 +153,19 @@ type SettingGroupDescriptor struct {
 func (d Descriptor) Validate() error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	// entry checks what actions, capabilities and setting groups share: a
+	// unique snake_case id, a label and a description.
+	entry := func(where, field, id string, seen map[string]bool, label, description string) {
+		if !validActionID(id) {
+			bad("%s.%s must be lowercase letters, digits and '_'", where, field)
+		} else if seen[id] {
+			bad("%s.%s %s is duplicated", where, field, id)
+		}
+		seen[id] = true
+		if strings.TrimSpace(label) == "" || strings.TrimSpace(description) == "" {
+			bad("%s needs a label and a description", where)
+		}
+	}
 	if d.SchemaVersion != SchemaVersion {
 		bad("schema_version must be %d", SchemaVersion)
 	}
@@ -175,15 +188,7 @@ func (d Descriptor) Validate() error {
 	seen := map[string]bool{}
 	for i, a := range d.Actions {
 		where := fmt.Sprintf("actions[%d]", i)
-		if !validActionID(a.ActionID) {
-			bad("%s.action_id must be lowercase letters, digits and '_'", where)
-		} else if seen[a.ActionID] {
-			bad("%s.action_id %s is duplicated", where, a.ActionID)
-		}
-		seen[a.ActionID] = true
-		if strings.TrimSpace(a.Label) == "" || strings.TrimSpace(a.Description) == "" {
-			bad("%s needs a label and a description", where)
-		}
+		entry(where, "action_id", a.ActionID, seen, a.Label, a.Description)
 		if !slices.Contains(safeties, a.Safety) {
 			bad("%s.safety %q is not one of read, safe_write, mutation, destructive", where, a.Safety)
 		}
@@ -210,15 +215,7 @@ func (d Descriptor) Validate() error {
 	capSeen := map[string]bool{}
 	for i, c := range d.Capabilities {
 		where := fmt.Sprintf("capabilities[%d]", i)
-		if !validActionID(c.CapabilityID) {
-			bad("%s.capability_id must be lowercase letters, digits and '_'", where)
-		} else if capSeen[c.CapabilityID] {
-			bad("%s.capability_id %s is duplicated", where, c.CapabilityID)
-		}
-		capSeen[c.CapabilityID] = true
-		if strings.TrimSpace(c.Label) == "" || strings.TrimSpace(c.Description) == "" {
-			bad("%s needs a label and a description", where)
-		}
+		entry(where, "capability_id", c.CapabilityID, capSeen, c.Label, c.Description)
 		for _, p := range c.Panels {
 			if !slices.Contains(panels, p) {
 				bad("%s.panels: %q is not a known panel", where, p)
@@ -228,15 +225,7 @@ func (d Descriptor) Validate() error {
 	groupSeen := map[string]bool{}
 	for i, g := range d.SettingGroups {
 		where := fmt.Sprintf("setting_groups[%d]", i)
-		if !validActionID(g.GroupID) {
-			bad("%s.group_id must be lowercase letters, digits and '_'", where)
-		} else if groupSeen[g.GroupID] {
-			bad("%s.group_id %s is duplicated", where, g.GroupID)
-		}
-		groupSeen[g.GroupID] = true
-		if strings.TrimSpace(g.Label) == "" || strings.TrimSpace(g.Description) == "" {
-			bad("%s needs a label and a description", where)
-		}
+		entry(where, "group_id", g.GroupID, groupSeen, g.Label, g.Description)
 		if !slices.Contains(scopes, g.Scope) {
 			bad("%s.scope %q is not one of global, context, instance, preview", where, g.Scope)
 		}
